@@ -2,8 +2,12 @@
 
 Two stages, as in twitch-irc-rs: ``irc.parse_line`` gives a generic line; :func:`parse_event`
 turns it into one of the records below. Every record keeps its parsed line (``.line``), so
-nothing Twitch sent is lost; a command we do not know becomes :class:`Unknown`. Building a
-record never raises: missing or odd tags give ``None`` / empty values.
+nothing Twitch sent is lost; a command we do not know becomes :class:`Unknown`.
+
+Fields are read from the line when first asked for (structured ones such as ``badges``,
+``emotes`` and ``sent_at`` are then cached): building a record costs one object, and a consumer
+pays only for the fields it reads. ``FIELDS`` lists a record's fields; ``as_dict()`` reads them
+all. Reading a field never raises: missing or odd tags give ``None`` / empty values.
 
 Records: PrivMsg, UserNotice, Notice, ClearChat, ClearMsg, RoomState, UserState,
 GlobalUserState, Whisper, Join, Part, HostTarget, Reconnect, Ping, Pong, Cap, Names (353),
@@ -11,9 +15,10 @@ EndOfNames (366), Numeric (001-004, 372, 375, 376, 421 and any other numeric), U
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from functools import cached_property
+from typing import Any, Callable
 
 from .irc import IRCMessage, parse_line
 
@@ -21,13 +26,15 @@ __all__ = [
     "Emote", "Event", "PrivMsg", "UserNotice", "Notice", "ClearChat", "ClearMsg", "RoomState",
     "UserState", "GlobalUserState", "Whisper", "Join", "Part", "HostTarget", "Reconnect", "Ping",
     "Pong", "Cap", "Names", "EndOfNames", "Numeric", "Unknown", "parse_event", "event_from_line",
-    "parse_badges", "parse_emotes", "sent_at_from_ts",
+    "parse_badges", "parse_emotes", "sent_at_from_ts", "EVENT_TYPES",
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MSG_PARAM = "msg-param-"
+ROOM_SETTINGS = ("emote-only", "followers-only", "r9k", "slow", "subs-only")
 
 
-# --- tag helpers -------------------------------------------------------------------------
+# --- value helpers -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +89,7 @@ def sent_at_from_ts(value: str | None) -> datetime | None:
 
 
 def _int(value: str | None) -> int | None:
-    if value is None or value == "":
+    if not value:
         return None
     try:
         return int(value)
@@ -90,32 +97,84 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _flag(value: str | None) -> bool:
-    return value == "1"
+def _strip_action(text: str) -> tuple[str, bool]:
+    if text.startswith("\x01ACTION ") or text == "\x01ACTION\x01":
+        body = text[8:]
+        return (body[:-1] if body.endswith("\x01") else body), True
+    return text, False
 
 
-def _channel(msg: IRCMessage) -> str | None:
-    return msg.channel
+# --- field descriptors -------------------------------------------------------------------
 
 
-def _text(msg: IRCMessage, index: int = 1) -> str | None:
-    return msg.params[index] if len(msg.params) > index else None
+class Tag:
+    """A field read from one tag, optionally converted (``flag`` -> bool, ``int`` -> int)."""
+
+    __slots__ = ("key", "kind")
+
+    def __init__(self, key: str, kind: str = "str") -> None:
+        self.key, self.kind = key, kind
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.line.tags.get(self.key)
+        if self.kind == "flag":
+            return value == "1"
+        if self.kind == "int":
+            return _int(value)
+        return value
 
 
-def _login_from_prefix(msg: IRCMessage) -> str | None:
-    if msg.nick:
-        return msg.nick.lower()
-    return None
+class Param:
+    """A field read from one positional parameter (``None`` when absent)."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        params = obj.line.params
+        return params[self.index] if len(params) > self.index else None
+
+
+class _Channel:
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        return self if obj is None else obj.line.channel
+
+
+class _PrefixLogin:
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        nick = obj.line.nick
+        return nick.lower() if nick else None
+
+
+_FIELD_TYPES = (Tag, Param, _Channel, _PrefixLogin, cached_property, property)
 
 
 # --- records -----------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
 class Event:
-    """Base of every record: the parsed line it came from."""
+    """Base of every record: the parsed line it came from (``line``), and its ``FIELDS``."""
 
-    line: IRCMessage
+    FIELDS: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        names = list(cls.FIELDS)
+        for name, value in vars(cls).items():
+            if isinstance(value, _FIELD_TYPES) and not name.startswith("_") and name not in names:
+                names.append(name)
+        cls.FIELDS = tuple(names)
+
+    def __init__(self, line: IRCMessage) -> None:
+        self.line = line
 
     @property
     def raw(self) -> str:
@@ -129,55 +188,107 @@ class Event:
     def tags(self) -> dict[str, str]:
         return self.line.tags
 
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.FIELDS}
 
-@dataclass(slots=True)
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.line == self.line  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self.line.raw)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.line.raw!r})"
+
+
+Event.FIELDS = ()
+
+
 class _ChatCommon(Event):
     """Fields shared by PRIVMSG and USERNOTICE (who, where, when, how they look)."""
 
-    channel: str | None = None
-    room_id: str | None = None
-    user_id: str | None = None
-    login: str | None = None
-    display_name: str | None = None
-    text: str | None = None
-    message_id: str | None = None
-    sent_at: datetime | None = None
-    tmi_sent_ts: int | None = None
-    color: str | None = None
-    badges: dict[str, str] = field(default_factory=dict)
-    badge_info: dict[str, str] = field(default_factory=dict)
-    emotes: tuple[Emote, ...] = ()
-    is_mod: bool = False
-    is_subscriber: bool = False
+    channel = _Channel()
+    room_id = Tag("room-id")
+    user_id = Tag("user-id")
+    message_id = Tag("id")
+    color = Tag("color")
+    is_mod = Tag("mod", "flag")
+    is_subscriber = Tag("subscriber", "flag")
+    tmi_sent_ts = Tag("tmi-sent-ts", "int")
+
+    @cached_property
+    def sent_at(self) -> datetime | None:
+        return sent_at_from_ts(self.line.tags.get("tmi-sent-ts"))
+
+    @cached_property
+    def badges(self) -> dict[str, str]:
+        return parse_badges(self.line.tags.get("badges"))
+
+    @cached_property
+    def badge_info(self) -> dict[str, str]:
+        return parse_badges(self.line.tags.get("badge-info"))
+
+    @cached_property
+    def emotes(self) -> tuple[Emote, ...]:
+        return parse_emotes(self.line.tags.get("emotes"), self.text or "")
 
 
-@dataclass(slots=True)
 class PrivMsg(_ChatCommon):
     """A chat message. ``text`` has the ``/me`` wrapper removed (``is_action`` is then True)."""
 
-    is_action: bool = False
-    bits: int = 0
-    first_msg: bool = False
-    returning_chatter: bool = False
-    reply_parent_msg_id: str | None = None
-    reply_parent_user_id: str | None = None
-    reply_parent_login: str | None = None
-    reply_parent_display_name: str | None = None
-    reply_parent_text: str | None = None
-    reply_thread_parent_msg_id: str | None = None
-    custom_reward_id: str | None = None
-    source_room_id: str | None = None
-    source_id: str | None = None
-    source_badges: dict[str, str] = field(default_factory=dict)
+    login = _PrefixLogin()
+    bits_tag = Tag("bits", "int")
+    first_msg = Tag("first-msg", "flag")
+    returning_chatter = Tag("returning-chatter", "flag")
+    reply_parent_msg_id = Tag("reply-parent-msg-id")
+    reply_parent_user_id = Tag("reply-parent-user-id")
+    reply_parent_login = Tag("reply-parent-user-login")
+    reply_parent_display_name = Tag("reply-parent-display-name")
+    reply_parent_text = Tag("reply-parent-msg-body")
+    reply_thread_parent_msg_id = Tag("reply-thread-parent-msg-id")
+    custom_reward_id = Tag("custom-reward-id")
+    source_room_id = Tag("source-room-id")
+    source_id = Tag("source-id")
+
+    @property
+    def display_name(self) -> str | None:
+        return self.line.tags.get("display-name", self.login)
+
+    @cached_property
+    def _text_action(self) -> tuple[str, bool]:
+        params = self.line.params
+        return _strip_action(params[1] if len(params) > 1 else "")
+
+    @property
+    def text(self) -> str:
+        return self._text_action[0]
+
+    @property
+    def is_action(self) -> bool:
+        return self._text_action[1]
+
+    @property
+    def bits(self) -> int:
+        return self.bits_tag or 0
+
+    @cached_property
+    def source_badges(self) -> dict[str, str]:
+        return parse_badges(self.line.tags.get("source-badges"))
 
 
-@dataclass(slots=True)
 class UserNotice(_ChatCommon):
     """sub, resub, subgift, raid, announcement, ...: ``msg_id`` plus every ``msg-param-*``."""
 
-    msg_id: str | None = None
-    system_msg: str | None = None
-    params: dict[str, str] = field(default_factory=dict)
+    login = Tag("login")
+    display_name = Tag("display-name")
+    text = Param(1)
+    msg_id = Tag("msg-id")
+    system_msg = Tag("system-msg")
+
+    @cached_property
+    def params(self) -> dict[str, str]:
+        cut = len(MSG_PARAM)
+        return {k[cut:]: v for k, v in self.line.tags.items() if k.startswith(MSG_PARAM)}
 
     def param_int(self, name: str) -> int | None:
         return _int(self.params.get(name))
@@ -214,181 +325,254 @@ class UserNotice(_ChatCommon):
         user_id = self.params.get("recipient-id")
         if login is None and user_id is None:
             return None
-        return {
-            "login": login,
-            "display_name": self.params.get("recipient-display-name"),
-            "user_id": user_id,
-        }
+        return {"login": login, "display_name": self.params.get("recipient-display-name"),
+                "user_id": user_id}
 
 
-@dataclass(slots=True)
 class Notice(Event):
-    channel: str | None = None
-    msg_id: str | None = None
-    text: str | None = None
-    target_user_id: str | None = None
+    channel = _Channel()
+    msg_id = Tag("msg-id")
+    target_user_id = Tag("target-user-id")
+
+    @property
+    def text(self) -> str | None:
+        params = self.line.params
+        return params[-1] if len(params) > 1 else None
 
 
-@dataclass(slots=True)
 class ClearChat(Event):
     """``kind`` is ``ban`` (no duration), ``timeout`` (``duration_s``) or ``clear`` (no target)."""
 
-    channel: str | None = None
-    room_id: str | None = None
-    kind: str = "clear"
-    target_login: str | None = None
-    target_user_id: str | None = None
-    duration_s: int | None = None
-    sent_at: datetime | None = None
-    tmi_sent_ts: int | None = None
+    channel = _Channel()
+    room_id = Tag("room-id")
+    target_user_id = Tag("target-user-id")
+    duration_s = Tag("ban-duration", "int")
+    tmi_sent_ts = Tag("tmi-sent-ts", "int")
+
+    @property
+    def target_login(self) -> str | None:
+        params = self.line.params
+        return params[1].lower() if len(params) > 1 and params[1] else None
+
+    @property
+    def kind(self) -> str:
+        if not self.target_login:
+            return "clear"
+        return "timeout" if self.duration_s is not None else "ban"
+
+    @cached_property
+    def sent_at(self) -> datetime | None:
+        return sent_at_from_ts(self.line.tags.get("tmi-sent-ts"))
 
 
-@dataclass(slots=True)
 class ClearMsg(Event):
     """One deleted message: who wrote it, its id and its text (``room_id`` is often empty)."""
 
-    channel: str | None = None
-    room_id: str | None = None
-    login: str | None = None
-    target_message_id: str | None = None
-    text: str | None = None
-    is_action: bool = False
-    sent_at: datetime | None = None
-    tmi_sent_ts: int | None = None
+    channel = _Channel()
+    room_id = Tag("room-id")
+    login = Tag("login")
+    target_message_id = Tag("target-msg-id")
+    tmi_sent_ts = Tag("tmi-sent-ts", "int")
+
+    @property
+    def text(self) -> str | None:
+        params = self.line.params
+        return _strip_action(params[1])[0] if len(params) > 1 else None
+
+    @property
+    def is_action(self) -> bool:
+        params = self.line.params
+        return len(params) > 1 and _strip_action(params[1])[1]
+
+    @cached_property
+    def sent_at(self) -> datetime | None:
+        return sent_at_from_ts(self.line.tags.get("tmi-sent-ts"))
 
 
-ROOM_SETTINGS = ("emote-only", "followers-only", "r9k", "slow", "subs-only")
-
-
-@dataclass(slots=True)
 class RoomState(Event):
     """Full on join, partial on change: ``settings`` holds only the settings present."""
 
-    channel: str | None = None
-    room_id: str | None = None
-    settings: dict[str, int] = field(default_factory=dict)
+    channel = _Channel()
+    room_id = Tag("room-id")
+
+    @cached_property
+    def settings(self) -> dict[str, int]:
+        tags = self.line.tags
+        found = {name: _int(tags.get(name)) for name in ROOM_SETTINGS}
+        return {name: value for name, value in found.items() if value is not None}
 
 
-@dataclass(slots=True)
-class UserState(Event):
-    channel: str | None = None
-    display_name: str | None = None
-    color: str | None = None
-    badges: dict[str, str] = field(default_factory=dict)
-    badge_info: dict[str, str] = field(default_factory=dict)
-    emote_sets: list[str] = field(default_factory=list)
-    is_mod: bool = False
-    is_subscriber: bool = False
-    message_id: str | None = None
+def _emote_sets(value: str | None) -> list[str]:
+    return [s for s in value.split(",") if s] if value else []
 
 
-@dataclass(slots=True)
-class GlobalUserState(Event):
-    user_id: str | None = None
-    display_name: str | None = None
-    color: str | None = None
-    badges: dict[str, str] = field(default_factory=dict)
-    badge_info: dict[str, str] = field(default_factory=dict)
-    emote_sets: list[str] = field(default_factory=list)
+class _UserStateCommon(Event):
+    display_name = Tag("display-name")
+    color = Tag("color")
+
+    @cached_property
+    def badges(self) -> dict[str, str]:
+        return parse_badges(self.line.tags.get("badges"))
+
+    @cached_property
+    def badge_info(self) -> dict[str, str]:
+        return parse_badges(self.line.tags.get("badge-info"))
+
+    @cached_property
+    def emote_sets(self) -> list[str]:
+        return _emote_sets(self.line.tags.get("emote-sets"))
 
 
-@dataclass(slots=True)
+class UserState(_UserStateCommon):
+    channel = _Channel()
+    is_mod = Tag("mod", "flag")
+    is_subscriber = Tag("subscriber", "flag")
+    message_id = Tag("id")
+
+
+class GlobalUserState(_UserStateCommon):
+    user_id = Tag("user-id")
+
+
 class Whisper(Event):
-    from_login: str | None = None
-    to_login: str | None = None
-    from_user_id: str | None = None
-    display_name: str | None = None
-    text: str | None = None
-    message_id: str | None = None
-    thread_id: str | None = None
-    color: str | None = None
-    badges: dict[str, str] = field(default_factory=dict)
-    emotes: tuple[Emote, ...] = ()
+    from_login = _PrefixLogin()
+    from_user_id = Tag("user-id")
+    display_name = Tag("display-name")
+    message_id = Tag("message-id")
+    thread_id = Tag("thread-id")
+    color = Tag("color")
+
+    @property
+    def to_login(self) -> str | None:
+        params = self.line.params
+        return params[0].lower() if params else None
+
+    @property
+    def text(self) -> str:
+        params = self.line.params
+        return params[1] if len(params) > 1 else ""
+
+    @cached_property
+    def badges(self) -> dict[str, str]:
+        return parse_badges(self.line.tags.get("badges"))
+
+    @cached_property
+    def emotes(self) -> tuple[Emote, ...]:
+        return parse_emotes(self.line.tags.get("emotes"), self.text)
 
 
-@dataclass(slots=True)
 class Join(Event):
-    channel: str | None = None
-    login: str | None = None
+    channel = _Channel()
+    login = _PrefixLogin()
 
 
-@dataclass(slots=True)
 class Part(Event):
-    channel: str | None = None
-    login: str | None = None
+    channel = _Channel()
+    login = _PrefixLogin()
 
 
-@dataclass(slots=True)
 class HostTarget(Event):
     """Retired by Twitch, still parsed: ``target`` is None when hosting stops (``-``)."""
 
-    channel: str | None = None
-    target: str | None = None
-    viewers: int | None = None
+    channel = _Channel()
+
+    @property
+    def target(self) -> str | None:
+        params = self.line.params
+        target = params[1].partition(" ")[0] if len(params) > 1 else ""
+        return None if target in ("", "-") else target.lower()
+
+    @property
+    def viewers(self) -> int | None:
+        params = self.line.params
+        return _int(params[1].partition(" ")[2].strip()) if len(params) > 1 else None
 
 
-@dataclass(slots=True)
 class Reconnect(Event):
     pass
 
 
-@dataclass(slots=True)
-class Ping(Event):
-    argument: str | None = None
+class _Argument(Event):
+    @property
+    def argument(self) -> str | None:
+        params = self.line.params
+        return params[-1] if params else None
 
 
-@dataclass(slots=True)
-class Pong(Event):
-    argument: str | None = None
+class Ping(_Argument):
+    pass
 
 
-@dataclass(slots=True)
+class Pong(_Argument):
+    pass
+
+
 class Cap(Event):
-    subcommand: str | None = None
-    capabilities: list[str] = field(default_factory=list)
+    subcommand = Param(1)
+
+    @property
+    def capabilities(self) -> list[str]:
+        params = self.line.params
+        return params[2].split() if len(params) > 2 else []
 
 
-@dataclass(slots=True)
+def _hash_channel(params: list[str]) -> str | None:
+    return next((p[1:].lower() for p in params if p.startswith("#")), None)
+
+
 class Names(Event):
     """353: one batch of the names list; ``names`` holds every login on the line."""
 
-    channel: str | None = None
-    names: list[str] = field(default_factory=list)
+    @property
+    def channel(self) -> str | None:
+        return _hash_channel(self.line.params[:-1])
+
+    @property
+    def names(self) -> list[str]:
+        params = self.line.params
+        return params[-1].split() if len(params) >= 3 else []
 
 
-@dataclass(slots=True)
 class EndOfNames(Event):
-    channel: str | None = None
+    @property
+    def channel(self) -> str | None:
+        return _hash_channel(self.line.params)
 
 
-@dataclass(slots=True)
 class Numeric(Event):
     """Any other numeric reply (001-004, 372, 375, 376, 421, ...)."""
 
-    code: str = ""
-    target: str | None = None
-    text: str | None = None
+    @property
+    def code(self) -> str:
+        return self.line.command
+
+    target = Param(0)
+
+    @property
+    def text(self) -> str | None:
+        params = self.line.params
+        return params[-1] if len(params) > 1 else None
 
 
-@dataclass(slots=True)
 class Unknown(Event):
     """A command we do not type; kept whole through ``line``."""
 
 
-# --- builders ----------------------------------------------------------------------------
-
-from .events_build import BUILDERS  # noqa: E402  (builders need the record classes above)
+EVENT_TYPES: dict[str, type[Event]] = {
+    "PRIVMSG": PrivMsg, "USERNOTICE": UserNotice, "NOTICE": Notice, "CLEARCHAT": ClearChat,
+    "CLEARMSG": ClearMsg, "ROOMSTATE": RoomState, "USERSTATE": UserState,
+    "GLOBALUSERSTATE": GlobalUserState, "WHISPER": Whisper, "JOIN": Join, "PART": Part,
+    "HOSTTARGET": HostTarget, "RECONNECT": Reconnect, "PING": Ping, "PONG": Pong, "CAP": Cap,
+    "353": Names, "366": EndOfNames,
+}
 
 
 def parse_event(msg: IRCMessage) -> Event:
     """The typed record for a parsed line; never raises."""
-    builder: Callable[[IRCMessage], Event] | None = BUILDERS.get(msg.command)
-    if builder is None:
-        if msg.command.isdigit():
-            return Numeric(msg, msg.command, msg.params[0] if msg.params else None,
-                           msg.params[-1] if len(msg.params) > 1 else None)
-        return Unknown(msg)
-    return builder(msg)
+    cls: Callable[[IRCMessage], Event] | None = EVENT_TYPES.get(msg.command)
+    if cls is None:
+        cls = Numeric if msg.command.isdigit() else Unknown
+    return cls(msg)
 
 
 def event_from_line(line: str) -> Event:

@@ -56,14 +56,28 @@ class ParseError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class IRCMessage:
-    """One parsed line. ``tags`` values are unescaped; ``params`` keeps the trailing one last."""
+    """One parsed line. ``params`` keeps the trailing parameter last, exactly as sent.
+
+    ``tags`` (a dict of UNESCAPED values) is built from ``tag_text`` on first access and then
+    cached: most consumers of a busy channel touch a few tags of a few lines, and splitting every
+    tag of every line is the single largest cost of parsing.
+    """
 
     raw: str
-    tags: dict[str, str]
+    tag_text: str
     prefix: str | None
     nick: str | None
     command: str
     params: list[str]
+    _tags: dict[str, str] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def tags(self) -> dict[str, str]:
+        tags = self._tags
+        if tags is None:
+            tags = _parse_tags(self.tag_text) if self.tag_text else {}
+            object.__setattr__(self, "_tags", tags)
+        return tags
 
     @property
     def channel(self) -> str | None:
@@ -123,49 +137,46 @@ def parse_line(line: str) -> IRCMessage:
     """Parse one IRC line (a trailing CRLF is tolerated and not kept). Raises ParseError."""
     if not isinstance(line, str):
         raise ParseError("not a str", repr(line))
-    if line.endswith("\r\n"):
-        line = line[:-2]
-    elif line.endswith("\n"):
-        line = line[:-1]
+    if line[-1:] == "\n":
+        line = line[:-2] if line[-2:] == "\r\n" else line[:-1]
     if not line:
         raise ParseError("empty line", line)
-    if _BAD_CHARS.search(line):
+    if "\r" in line or "\n" in line or "\0" in line:
         raise ParseError("CR, LF or NUL inside a line", line)
     rest = line
-    tags: dict[str, str] = {}
+    tag_text = ""
     if rest[0] == "@":
         space = rest.find(" ")
         if space == -1:
             raise ParseError("tags without a command", line)
-        tags = _parse_tags(rest[1:space])
-        rest = rest[space + 1 :].lstrip(" ")
+        tag_text = rest[1:space]
+        rest = rest[space + 1 :]
+        if rest[:1] == " ":
+            rest = rest.lstrip(" ")
     prefix = nick = None
-    if rest.startswith(":"):
+    if rest[:1] == ":":
         space = rest.find(" ")
-        if space == -1:
+        if space < 2:
             raise ParseError("prefix without a command", line)
         prefix = rest[1:space]
-        if not prefix:
-            raise ParseError("empty prefix", line)
         bang = prefix.find("!")
         if bang > 0:
             nick = prefix[:bang]
-        rest = rest[space + 1 :].lstrip(" ")
+        rest = rest[space + 1 :]
+        if rest[:1] == " ":
+            rest = rest.lstrip(" ")
     colon = rest.find(" :")
-    if colon == -1:
-        params = rest.split(" ")
-    else:
-        params = rest[:colon].split(" ")
+    params = (rest if colon == -1 else rest[:colon]).split(" ")
     if "" in params:
         params = [p for p in params if p]
-    if not params:
-        raise ParseError("no command", line)
+        if not params:
+            raise ParseError("no command", line)
     command = params.pop(0)
-    if not _valid_command(command):
+    if not (command.isalnum() and command.isascii()):
         raise ParseError("invalid command", line)
     if colon != -1:
         params.append(rest[colon + 2 :])
-    return IRCMessage(line, tags, prefix, nick, command, params)
+    return IRCMessage(line, tag_text, prefix, nick, command, params)
 
 
 def format_line(
@@ -301,7 +312,8 @@ class IRCProtocol:
         self._events.append(LineReceived(line, message))
         command = message.command
         if command == "PING":
-            self.send("PONG", message.params[-1:] or ["tmi.twitch.tv"])
+            argument = message.params[-1] if message.params else "tmi.twitch.tv"
+            self._outgoing.append(f"PONG :{argument}")
         elif command == "PONG":
             if self._ping_token is None or self._ping_token in message.params:
                 self._ping_sent_at = self._ping_token = None

@@ -1,0 +1,1 @@
+"""Benchmarks: each bench_*.py prints its figures and ratios against its named baseline."""
