@@ -143,30 +143,30 @@ def parse_line(line: str) -> IRCMessage:
         raise ParseError("empty line", line)
     if "\r" in line or "\n" in line or "\0" in line:
         raise ParseError("CR, LF or NUL inside a line", line)
-    rest = line
+    pos = 0
     tag_text = ""
-    if rest[0] == "@":
-        space = rest.find(" ")
-        if space == -1:
+    if line[0] == "@":
+        pos = line.find(" ")
+        if pos == -1:
             raise ParseError("tags without a command", line)
-        tag_text = rest[1:space]
-        rest = rest[space + 1 :]
-        if rest[:1] == " ":
-            rest = rest.lstrip(" ")
+        tag_text = line[1:pos]
+        pos += 1
+        while line.startswith(" ", pos):
+            pos += 1
     prefix = nick = None
-    if rest[:1] == ":":
-        space = rest.find(" ")
-        if space < 2:
+    if line.startswith(":", pos):
+        space = line.find(" ", pos)
+        if space <= pos + 1:
             raise ParseError("prefix without a command", line)
-        prefix = rest[1:space]
+        prefix = line[pos + 1 : space]
         bang = prefix.find("!")
         if bang > 0:
             nick = prefix[:bang]
-        rest = rest[space + 1 :]
-        if rest[:1] == " ":
-            rest = rest.lstrip(" ")
-    colon = rest.find(" :")
-    params = (rest if colon == -1 else rest[:colon]).split(" ")
+        pos = space + 1
+        while line.startswith(" ", pos):
+            pos += 1
+    colon = line.find(" :", pos)
+    params = (line[pos:] if colon == -1 else line[pos:colon]).split(" ")
     if "" in params:
         params = [p for p in params if p]
         if not params:
@@ -175,7 +175,7 @@ def parse_line(line: str) -> IRCMessage:
     if not (command.isalnum() and command.isascii()):
         raise ParseError("invalid command", line)
     if colon != -1:
-        params.append(rest[colon + 2 :])
+        params.append(line[colon + 2 :])
     return IRCMessage(line, tag_text, prefix, nick, command, params)
 
 
