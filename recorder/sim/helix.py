@@ -83,7 +83,7 @@ class HelixState:
         self.limiter = RateLimiter(points_per_minute, clock)
         self.requests: list[HelixRequest] = []
         self.delay_s = 0.0
-        self._sleep = sleep
+        self.sleep = sleep  # replaceable, so tests of slow() need not wait
         self._faults: deque[Fault] = deque()
         self.colors: dict[str, str] = {}
         self.deleted_videos: set[str] = set()
@@ -138,7 +138,7 @@ class HelixState:
     async def pause(self) -> None:
         """Wait the injected delay, if any."""
         if self.delay_s > 0:
-            await self._sleep(self.delay_s)
+            await self.sleep(self.delay_s)
 
 
 @dataclass

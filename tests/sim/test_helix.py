@@ -268,3 +268,258 @@ async def test_chat_color_get_and_put(sim: Sim) -> None:
     status, _, _ = await sim.get("chat/color", [("user_id", chan.broadcaster.id), ("color", "red")],
                                  token=token, method="PUT")
     assert status == 401  # someone else's colour
+
+
+# -- videos, clips, catalogs ------------------------------------------------------------------
+async def test_videos_of_a_user_walk_once_and_filter(sim: Sim) -> None:
+    chan = first_channel(sim.world)
+    own = [v for v in sim.helix.videos if v.user_id == chan.broadcaster.id]
+    videos = await sim.walk("videos", [("user_id", chan.broadcaster.id)], first=3)
+    ids = [v["id"] for v in videos]
+    assert len(ids) == len(set(ids)) and set(ids) == {v.id for v in own}
+    assert [v["created_at"] for v in videos] == sorted((v["created_at"] for v in videos), reverse=True)
+    assert {v["user_login"] for v in videos} == {chan.login}
+    assert videos[0]["stream_id"] == chan.stream_id  # the live stream's archive comes first
+    _, body, _ = await sim.get("videos", [("user_id", chan.broadcaster.id), ("type", "upload"),
+                                          ("first", "100")])
+    assert {v["type"] for v in body["data"]} <= {"upload"}
+    assert len(body["data"]) == sum(v.type == "upload" for v in own)
+    _, body, _ = await sim.get("videos", [("user_id", chan.broadcaster.id), ("sort", "views"),
+                                          ("first", "100")])
+    counts = [v["view_count"] for v in body["data"]]
+    assert counts == sorted(counts, reverse=True)
+
+
+async def test_videos_by_id_and_parameter_rules(sim: Sim) -> None:
+    wanted = [v.id for v in sim.helix.videos[:3]]
+    _, body, _ = await sim.get("videos", [("id", i) for i in wanted])
+    assert [v["id"] for v in body["data"]] == wanted and "pagination" not in body
+    status, _, _ = await sim.get("videos")
+    assert status == 400
+    status, _, _ = await sim.get("videos", [("id", wanted[0]), ("user_id", "1")])
+    assert status == 400
+    status, _, _ = await sim.get("videos", [("id", str(i)) for i in range(101)])
+    assert status == 400
+
+
+async def test_delete_videos_needs_the_owner(sim: Sim) -> None:
+    chan = first_channel(sim.world)
+    own = [v.id for v in sim.helix.videos if v.user_id == chan.broadcaster.id][:2]
+    other = next(v.id for v in sim.helix.videos if v.user_id != chan.broadcaster.id)
+    query = [("id", i) for i in own + [other]]
+    status, _, _ = await sim.get("videos", query, method="DELETE")
+    assert status == 401  # app token
+    weak = sim.oauth.issue_user_token(chan.login)
+    status, body, _ = await sim.get("videos", query, token=weak, method="DELETE")
+    assert status == 401 and "channel:manage:videos" in body["message"]
+    token = sim.oauth.issue_user_token(chan.login, scopes=("channel:manage:videos",))
+    status, body, _ = await sim.get("videos", query, token=token, method="DELETE")
+    assert status == 200 and body == {"data": own}
+    _, body, _ = await sim.get("videos", [("id", i) for i in own + [other]])
+    assert [v["id"] for v in body["data"]] == [other]
+    status, _, _ = await sim.get("videos", [("id", str(i)) for i in range(6)], token=token, method="DELETE")
+    assert status == 400
+
+
+async def test_clips(sim: Sim) -> None:
+    chan = first_channel(sim.world)
+    mine = [c for c in sim.helix.clips if c.broadcaster_id == chan.broadcaster.id]
+    clips = await sim.walk("clips", [("broadcaster_id", chan.broadcaster.id)], first=4)
+    assert sorted(c["id"] for c in clips) == sorted(c.id for c in mine)
+    audience = {u.id for u in chan.audience}
+    assert all(c["creator_id"] in audience for c in clips)
+    video_ids = {v.id for v in sim.helix.videos}
+    assert all(c["video_id"] in video_ids for c in clips if c["video_id"])
+    _, body, _ = await sim.get("clips", [("id", mine[0].id)])
+    assert body["data"][0]["broadcaster_name"] == chan.broadcaster.display_name
+    _, body, _ = await sim.get("clips", [("broadcaster_id", chan.broadcaster.id),
+                                         ("is_featured", "True"), ("first", "100")])
+    assert all(c["is_featured"] for c in body["data"])
+    assert len(body["data"]) == sum(c.is_featured for c in mine)
+    status, _, _ = await sim.get("clips")
+    assert status == 400
+
+
+async def test_cheermotes_emotes_badges(sim: Sim) -> None:
+    _, body, _ = await sim.get("bits/cheermotes")
+    prefixes = [c["prefix"] for c in body["data"]]
+    assert "Cheer" in prefixes
+    tiers = body["data"][0]["tiers"]
+    assert [t["min_bits"] for t in tiers] == [1, 100, 1000, 5000, 10000]
+    assert set(tiers[0]["images"]) == {"dark", "light"}
+    partner = next(c.broadcaster for c in sim.world.channels.values()
+                   if c.broadcaster.broadcaster_type in ("partner", "affiliate"))
+    _, body, _ = await sim.get("bits/cheermotes", [("broadcaster_id", partner.id)])
+    assert body["data"][0]["type"] == "channel_custom"
+    _, body, _ = await sim.get("chat/emotes/global")
+    names = {e["name"]: e["id"] for e in body["data"]}
+    assert names["Kappa"] == "25" and "{{id}}" in body["template"]
+    _, body, _ = await sim.get("chat/badges/global")
+    sets = {b["set_id"]: b for b in body["data"]}
+    assert {"moderator", "subscriber", "bits", "broadcaster", "vip"} <= set(sets)
+    assert set(sets["moderator"]["versions"][0]) >= {"id", "image_url_1x", "image_url_2x",
+                                                     "image_url_4x", "title"}
+
+
+async def test_teams_and_tags(sim: Sim) -> None:
+    _, body, _ = await sim.get("teams", [("name", "simsquad")])
+    team = body["data"][0]
+    assert {u["user_login"] for u in team["users"]} == set(sim.world.channels)
+    _, by_id, _ = await sim.get("teams", [("id", team["id"])])
+    assert by_id["data"][0]["team_name"] == "simsquad"
+    status, body, _ = await sim.get("teams", [("name", "nobody")])
+    assert status == 404 and body["error"] == "Not Found"
+    status, _, _ = await sim.get("teams")
+    assert status == 400
+    tags = await sim.walk("tags/streams", [], first=5)
+    _, body, _ = await sim.get("tags/streams", [("tag_id", tags[0]["tag_id"])])
+    assert body["data"] == [tags[0]]
+
+
+async def test_eventsub_and_webhook_subscriptions(sim: Sim) -> None:
+    payload = {"type": "channel.follow", "version": "2",
+               "condition": {"broadcaster_user_id": "1", "moderator_user_id": "1"},
+               "transport": {"method": "webhook", "callback": "https://example.invalid/cb",
+                             "secret": "s3cretvalue"}}
+    status, body, _ = await sim.get("eventsub/subscriptions", method="POST", json=payload)
+    assert status == 202 and body["total"] == 1 and "secret" not in body["data"][0]["transport"]
+    sub_id = body["data"][0]["id"]
+    _, body, _ = await sim.get("eventsub/subscriptions", [("type", "channel.follow")])
+    assert [s["id"] for s in body["data"]] == [sub_id] and body["max_total_cost"] == 10000
+    status, _, _ = await sim.get("eventsub/subscriptions", [("id", sub_id)], method="DELETE")
+    assert status == 204 and sim.helix.eventsub_subscriptions == []
+    _, body, _ = await sim.get("webhooks/subscriptions")
+    assert body == {"data": [], "pagination": {}, "total": 0}
+    user_token = sim.oauth.issue_user_token("hooker")
+    status, _, _ = await sim.get("webhooks/subscriptions", token=user_token)
+    assert status == 401
+
+
+async def test_unknown_path_is_twitch_404(sim: Sim) -> None:
+    status, body, headers = await sim.get("no/such/endpoint")
+    assert status == 404 and body == {"error": "Not Found", "status": 404, "message": ""}
+    assert "Ratelimit-Remaining" in headers
+
+
+# -- auth, cursors, first ---------------------------------------------------------------------
+async def test_auth_failures_have_twitch_shape(sim: Sim) -> None:
+    resp = await sim.client.get("/helix/users", params={"login": "x"},
+                                headers={"Client-Id": DEFAULT_CLIENT_ID})
+    assert resp.status == 401 and (await resp.json())["message"] == "OAuth token is missing"
+    status, body, _ = await sim.get("users", [("login", "x")], token="bogus")
+    assert status == 401
+    assert body == {"error": "Unauthorized", "status": 401, "message": "Invalid OAuth token"}
+    status, body, _ = await sim.get("users", [("login", "x")], client_id=None)
+    assert status == 401 and "Client-Id" in body["message"]
+    status, body, _ = await sim.get("users", [("login", "x")], client_id="someone-else")
+    assert status == 401 and body["message"] == "Client ID and OAuth token do not match"
+
+
+async def test_expired_token_is_401_then_a_new_one_works(sim: Sim) -> None:
+    sim.clock.advance(3600)
+    status, body, _ = await sim.get("users", [("login", "x")])
+    assert status == 401 and body["message"] == "Invalid OAuth token"
+    resp = await sim.client.post("/oauth2/token", params={
+        "client_id": DEFAULT_CLIENT_ID, "client_secret": "simclientsecret000000000000000",
+        "grant_type": "client_credentials"})
+    fresh = (await resp.json())["access_token"]
+    status, _, _ = await sim.get("users", [("login", "x")], token=fresh)
+    assert status == 200
+
+
+async def test_bad_cursor_and_first(sim: Sim) -> None:
+    status, body, _ = await sim.get("streams", [("after", "!!notacursor")])
+    assert status == 400 and body["message"] == "Invalid cursor"
+    status, _, _ = await sim.get("streams", [("first", "101")])
+    assert status == 400
+    status, _, _ = await sim.get("streams", [("first", "0")])
+    assert status == 400
+    assert decode_cursor(encode_cursor(40, 12.5)) == (40, 12.5)
+    past_end = encode_cursor(10_000)
+    _, body, _ = await sim.get("streams", [("after", past_end)])
+    assert body == {"data": [], "pagination": {}}
+
+
+# -- rate limit -------------------------------------------------------------------------------
+async def test_bucket_headers_count_down_then_429_then_refill() -> None:
+    client, oauth, helix, _, clock = await make_sim(points_per_minute=5)
+    async with client:
+        sim = Sim(client, oauth, helix, helix.world, clock, oauth.issue_app_token().token)
+        remaining = []
+        for _ in range(5):
+            status, _, headers = await sim.get("games/top")
+            assert status == 200 and headers["Ratelimit-Limit"] == "5"
+            remaining.append(int(headers["Ratelimit-Remaining"]))
+        assert remaining == [4, 3, 2, 1, 0]
+        status, body, headers = await sim.get("games/top")
+        assert status == 429
+        assert body == {"error": "Too Many Requests", "status": 429, "message": "Too Many Requests"}
+        reset = int(headers["Ratelimit-Reset"])
+        assert reset == int(clock.now) + 60 and headers["Ratelimit-Remaining"] == "0"
+        clock.advance(reset - clock.now)
+        status, _, headers = await sim.get("games/top")
+        assert status == 200 and headers["Ratelimit-Remaining"] == "4"
+        assert helix.bucket().taken == 6 and helix.bucket().refused == 1
+
+
+async def test_buckets_are_per_client_and_user() -> None:
+    client, oauth, helix, _, clock = await make_sim(points_per_minute=2)
+    async with client:
+        sim = Sim(client, oauth, helix, helix.world, clock, oauth.issue_app_token().token)
+        oauth.register_client("other", "secret")
+        other = oauth.issue_app_token("other").token
+        user = oauth.issue_user_token("limited_bot")
+        for _ in range(2):
+            assert (await sim.get("games/top"))[0] == 200
+        assert (await sim.get("games/top"))[0] == 429
+        assert (await sim.get("games/top", token=other, client_id="other"))[0] == 200
+        assert (await sim.get("games/top", token=user))[0] == 200
+        bot = helix.world.users_by_login["limited_bot"]
+        assert helix.bucket(DEFAULT_CLIENT_ID, bot.id).remaining() == 1
+
+
+# -- faults and the request log ---------------------------------------------------------------
+@pytest.mark.parametrize("status, error", [(500, "Internal Server Error"), (503, "Service Unavailable"),
+                                           (401, "Unauthorized")])
+async def test_injected_faults(sim: Sim, status: int, error: str) -> None:
+    sim.helix.fail_next(status, count=2)
+    for _ in range(2):
+        got, body, headers = await sim.get("games/top")
+        assert got == status and body["error"] == error and body["status"] == status
+        assert headers["Ratelimit-Remaining"] == "800"  # a fault costs no point
+    if status == 401:
+        assert body["message"] == "Invalid OAuth token"  # clients then fetch a new token
+    assert (await sim.get("games/top"))[0] == 200
+
+
+async def test_injected_429_with_retry_after(sim: Sim) -> None:
+    sim.helix.fail_next(429, retry_after=30)
+    status, body, headers = await sim.get("games/top")
+    assert status == 429 and body["error"] == "Too Many Requests"
+    assert headers["Ratelimit-Remaining"] == "0" and headers["Retry-After"] == "30"
+    assert int(headers["Ratelimit-Reset"]) == int(sim.clock.now) + 30
+    assert (await sim.get("games/top"))[0] == 200
+
+
+async def test_slow_uses_the_injected_sleep(sim: Sim) -> None:
+    slept: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    sim.helix.sleep = fake_sleep
+    sim.helix.slow(2.5)
+    await sim.get("games/top")
+    sim.helix.slow(0)
+    await sim.get("games/top")
+    assert slept == [2.5]
+
+
+async def test_request_log(sim: Sim) -> None:
+    await sim.get("users", [("id", "1"), ("id", "2"), ("login", "a")])
+    await sim.get("streams", [("first", "5")], token="bogus")
+    logged = sim.helix.requests
+    assert logged[0] == ("GET", "/helix/users", {"id": ["1", "2"], "login": ["a"]}, DEFAULT_CLIENT_ID)
+    assert logged[1].path == "/helix/streams"
+    assert sim.helix.calls("users") == 1 and sim.helix.calls("streams") == 1
+    assert all(sim.token not in repr(r) for r in logged)
