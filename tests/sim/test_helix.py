@@ -523,3 +523,52 @@ async def test_request_log(sim: Sim) -> None:
     assert logged[1].path == "/helix/streams"
     assert sim.helix.calls("users") == 1 and sim.helix.calls("streams") == 1
     assert all(sim.token not in repr(r) for r in logged)
+
+
+# -- a real third-party client: TwitchIO 2.10's fetch_* methods parse every answer ------------
+async def test_twitchio_fetch_methods_against_the_simulator(sim: Sim, monkeypatch) -> None:
+    import twitchio
+    from twitchio.http import Route, TwitchHTTP
+
+    base = str(sim.client.make_url(""))
+    monkeypatch.setattr(Route, "BASE_URL", base + "/helix")
+    monkeypatch.setattr(TwitchHTTP, "TOKEN_BASE", base + "/oauth2/token")
+    chan = first_channel(sim.world)
+    token = sim.oauth.issue_user_token(chan.login, scopes=("user:manage:chat_color", "channel:manage:videos"))
+    bot = twitchio.Client(token=token, client_secret="simclientsecret000000000000000")
+    bot._http.client_id, bot._http.nick = DEFAULT_CLIENT_ID, chan.login  # skip id.twitch.tv/validate
+    try:
+        users = await bot.fetch_users(names=[chan.login])
+        assert [u.id for u in users] == [int(chan.broadcaster.id)]
+        streams = await bot.fetch_streams(user_logins=[chan.login])
+        assert streams[0].viewer_count == sim.world.viewer_count(chan.login, sim.clock.now)
+        assert (await bot.fetch_channels([int(chan.broadcaster.id)]))[0].title == chan.title
+        assert (await bot.fetch_channel(chan.login)).game_id == chan.game_id
+        assert {g.name for g in await bot.fetch_games(ids=[int(chan.game_id)])} == {
+            sim.world.games[chan.game_id].name}
+        assert len(await bot.fetch_top_games()) == len(sim.world.games)
+        videos = await bot.fetch_videos(user_id=int(chan.broadcaster.id))
+        assert videos and all(v.user.id == int(chan.broadcaster.id) for v in videos)
+        clip = next(c for c in sim.helix.clips if c.broadcaster_id == chan.broadcaster.id)
+        assert [c.id for c in await bot.fetch_clips([clip.id])] == [clip.id]
+        # fetch_cheermotes() without a user id sends broadcaster_id=None, which this yarl refuses
+        assert any(c.prefix == "Cheer" for c in await bot.fetch_cheermotes(int(chan.broadcaster.id)))
+        assert any(e.name == "Kappa" for e in await bot.fetch_global_emotes())
+        assert any(b.set_id == "moderator" for b in await bot.fetch_global_chat_badges())
+        assert (await bot.fetch_teams(team_name="simsquad")).team_name == "simsquad"
+        assert await bot.fetch_tags()
+        assert await bot.search_categories(sim.world.games[chan.game_id].name[:3])
+        assert any(c.name == chan.login for c in await bot.search_channels(chan.login, live_only=True))
+        await bot.update_chatter_color(token, int(chan.broadcaster.id), "#123ABC")
+        colors = await bot.fetch_chatters_colors([int(chan.broadcaster.id)])
+        assert colors[0].color == "#123ABC"
+        own = [int(v.id) for v in sim.helix.videos if v.user_id == chan.broadcaster.id][:2]
+        assert await bot.delete_videos(token, own) == [[str(i) for i in own]]
+        sim.oauth.expire(token)  # 401 "Invalid OAuth token" -> TwitchIO fetches an app token, retries
+        calls = sim.helix.calls("streams")
+        assert [s.user.name for s in await bot.fetch_streams(user_logins=[chan.login])] == [chan.login]
+        assert sim.helix.calls("streams") == calls + 2
+        assert sim.oauth.issued["client_credentials"] == 2  # the fixture's, then TwitchIO's
+    finally:
+        if bot._http.session:
+            await bot._http.session.close()
