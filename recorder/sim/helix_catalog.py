@@ -33,7 +33,7 @@ GLOBAL_BADGES: list[tuple[str, list[str], str]] = [
     ("vip", ["1"], "VIP"), ("staff", ["1"], "Staff"), ("admin", ["1"], "Admin"),
     ("global_mod", ["1"], "Global Moderator"), ("partner", ["1"], "Verified"),
     ("premium", ["1"], "Prime Gaming"), ("turbo", ["1"], "Turbo"),
-    ("subscriber", ["0", "3", "6", "9", "12", "24"], "Subscriber"),
+    ("subscriber", ["0", "1", "2", "3", "6", "9", "12", "24"], "Subscriber"),
     ("founder", ["0"], "Founder"), ("artist-badge", ["1"], "Artist"),
     ("bits", ["1", "100", "1000", "5000", "10000", "100000"], "cheer"),
     ("sub-gifter", ["1", "5", "10", "25", "50", "100"], "Sub Gifter"),
