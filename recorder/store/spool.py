@@ -1,0 +1,161 @@
+"""The overflow spool: an append-only JSON-lines file that holds records the database could not
+take yet (an outage longer than the in-memory queue), read back in order once it catches up.
+
+Layout: ``<path>`` holds one JSON document per line; ``<path>.pos`` holds the byte offset up to
+which lines are committed to the database. Both are removed when everything is committed. A spool
+left behind by a crash is picked up by the next writer on the same path (from ``.pos`` on, a torn
+last line dropped), so a restart carries on where the last run stopped.
+
+:func:`dumps` / :func:`loads` encode plain values plus aware datetimes (``{"$dt": iso}``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"cannot spool a value of type {type(value).__name__}")
+
+
+def _hook(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1 and "$dt" in obj:
+        return datetime.fromisoformat(obj["$dt"])
+    return obj
+
+
+def dumps(obj: Any) -> str:
+    """One spool line (ASCII JSON, so lone surrogates and any text survive)."""
+    return json.dumps(obj, default=_default, separators=(",", ":"))
+
+
+def loads(line: str | bytes) -> Any:
+    return json.loads(line, object_hook=_hook)
+
+
+class Spool:
+    """Lines appended at the end, read from the committed offset, fsynced in batches."""
+
+    def __init__(self, path: Path, *, sync_every: int = 5000, sync_interval: float = 0.25,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.path = Path(path)
+        self._pos_path = self.path.with_name(self.path.name + ".pos")
+        self._sync_every, self._sync_interval, self._clock = sync_every, sync_interval, clock
+        self._out: Any = None
+        self._unsynced = 0
+        self._last_sync = clock()
+        self._committed = 0  # byte offset of the first line not yet in the database
+        self._read_at = 0  # byte offset of the first line not yet handed out
+        self.pending = 0  # lines appended (or recovered) and not yet committed
+        self._recover()
+
+    def _recover(self) -> None:
+        if not self.path.exists():
+            return
+        try:
+            self._committed = int(self._pos_path.read_text().strip() or 0)
+        except (FileNotFoundError, ValueError):
+            self._committed = 0
+        with open(self.path, "rb+") as f:
+            data = f.read()
+            end = data.rfind(b"\n") + 1  # drop a torn last line
+            if end < len(data):
+                f.truncate(end)
+        self._committed = min(self._committed, end)
+        self._read_at = self._committed
+        self.pending = data[self._committed:end].count(b"\n")
+        if self.pending == 0:
+            self._remove()
+
+    def append(self, line: str) -> None:
+        """Add one line; fsync once every ``sync_every`` lines or ``sync_interval`` seconds."""
+        if self._out is None:
+            self._out = open(self.path, "ab")
+        self._out.write(line.encode("ascii") + b"\n")
+        self.pending += 1
+        self._unsynced += 1
+        if self._unsynced >= self._sync_every or self._clock() - self._last_sync >= self._sync_interval:
+            self.sync()
+
+    def sync(self) -> None:
+        """Flush and fsync what was appended."""
+        if self._out is not None and self._unsynced:
+            self._out.flush()
+            os.fsync(self._out.fileno())
+        self._unsynced = 0
+        self._last_sync = self._clock()
+
+    def read(self, limit: int) -> tuple[list[Any], int]:
+        """Up to ``limit`` decoded lines after those already handed out, and the offset after them."""
+        self.sync()
+        items: list[Any] = []
+        with open(self.path, "rb") as f:
+            f.seek(self._read_at)
+            while len(items) < limit:
+                line = f.readline()
+                if not line.endswith(b"\n"):
+                    break
+                items.append(loads(line))
+            self._read_at = f.tell() if items else self._read_at
+        return items, self._read_at
+
+    def commit(self, offset: int, count: int) -> None:
+        """Lines up to ``offset`` are in the database; remove the files once all are."""
+        self._committed = offset
+        self.pending -= count
+        if self.pending <= 0:
+            self.pending = 0
+            self._remove()
+            return
+        tmp = self._pos_path.with_name(self._pos_path.name + ".tmp")
+        with open(tmp, "w") as f:
+            f.write(str(offset))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self._pos_path)
+
+    def rewind(self) -> None:
+        """Hand out again from the committed offset (after a batch read but not committed)."""
+        self._read_at = self._committed
+
+    def rewrite_front(self, lines: list[str]) -> None:
+        """Put ``lines`` before everything not yet committed (used when stopping mid-outage)."""
+        self.sync()
+        rest = b""
+        if self.path.exists():
+            with open(self.path, "rb") as f:
+                f.seek(self._committed)
+                rest = f.read()
+        self.close()
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with open(tmp, "wb") as f:
+            f.write(b"".join(line.encode("ascii") + b"\n" for line in lines) + rest)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+        self._pos_path.unlink(missing_ok=True)
+        self._committed = self._read_at = 0
+        self.pending = len(lines) + rest.count(b"\n")
+
+    def close(self) -> None:
+        self.sync()
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+
+    def _remove(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+        self.path.unlink(missing_ok=True)
+        self._pos_path.unlink(missing_ok=True)
+        self._committed = self._read_at = 0
+        self._unsynced = 0

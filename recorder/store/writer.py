@@ -1,0 +1,475 @@
+"""The single writer: one task owns the database writes, fed by a bounded queue.
+
+``submit`` never blocks and never drops. Records wait in memory (up to ``max_queue``), past that
+in the spool file (:mod:`recorder.store.spool`), and are committed in batches of at most
+``max_batch_lines`` items or ``max_batch_delay`` seconds, whichever comes first. A raw line and
+the projection rows made from it are always in the same transaction.
+
+Failures:
+- the database is unreachable (refused, gone, locked): keep the batch, retry with exponential
+  backoff (``retry_initial`` doubling up to ``retry_max``), keep queueing, spill to the spool;
+- the batch itself is bad (a constraint, a value the driver rejects): split it in halves until
+  the bad record is alone, store that raw line without its rows and with the error in
+  ``parse_error``, report through ``on_error``; raw lines are never lost for bad rows.
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Union
+
+from sqlalchemy import insert, text, update
+from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from recorder.store import schema
+from recorder.store.spool import Spool, dumps
+
+log = logging.getLogger(__name__)
+
+RAW_COLUMNS = ("id", "session_id", "received_at", "channel", "command", "line", "parse_error")
+
+
+@dataclass
+class RawRecord:
+    """One line as received, plus the projection rows (``(table, values)`` without
+    ``raw_line_id``) that the projection function made of it."""
+
+    received_at: datetime
+    line: str
+    channel: str | None
+    command: str | None
+    session_id: int | None
+    parse_error: str | None = None
+    rows: list[tuple[str, dict]] = field(default_factory=list)
+
+
+@dataclass
+class ConnectionEvent:
+    session_id: int | None
+    kind: str
+    channel: str | None
+    detail: str | None
+    at: datetime
+
+
+@dataclass
+class SessionEnd:
+    session_id: int
+    at: datetime
+
+
+Item = Union[RawRecord, ConnectionEvent, SessionEnd]
+
+
+@dataclass
+class WriterStats:
+    queue_depth: int = 0  # items in memory
+    spool_pending: int = 0  # items in the spool file, not yet committed
+    spooled: int = 0  # items ever sent to the spool
+    lines_written: int = 0
+    rows_written: int = 0  # projection rows offered to the database (duplicates included)
+    events_written: int = 0
+    batches: int = 0
+    max_batch_items: int = 0
+    retries: int = 0
+    data_errors: int = 0
+    dropped: int = 0
+    last_error: str | None = None
+
+
+class _Transient(Exception):
+    """The database could not be reached; the same work is retried later."""
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _encode(item: Item) -> str:
+    if isinstance(item, RawRecord):
+        return dumps({"t": "r", "at": item.received_at, "line": item.line, "ch": item.channel,
+                      "cmd": item.command, "s": item.session_id, "pe": item.parse_error,
+                      "rows": [[t, v] for t, v in item.rows]})
+    if isinstance(item, ConnectionEvent):
+        return dumps({"t": "c", "s": item.session_id, "k": item.kind, "ch": item.channel,
+                      "d": item.detail, "at": item.at})
+    return dumps({"t": "e", "s": item.session_id, "at": item.at})
+
+
+def _decode(doc: dict) -> Item:
+    if doc["t"] == "r":
+        return RawRecord(doc["at"], doc["line"], doc["ch"], doc["cmd"], doc["s"], doc["pe"],
+                         [(t, v) for t, v in doc["rows"]])
+    if doc["t"] == "c":
+        return ConnectionEvent(doc["s"], doc["k"], doc["ch"], doc["d"], doc["at"])
+    return SessionEnd(doc["s"], doc["at"])
+
+
+def is_data_error(exc: BaseException, dialect: str) -> bool:
+    """True when ``exc`` is about the values sent, not about reaching the database."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return False
+        if dialect == "sqlite":
+            return not isinstance(exc, OperationalError)
+        sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+        return sqlstate[:2] in ("22", "23")
+    if isinstance(exc, StatementError):  # a Python value the column type refused
+        return True
+    sqlstate = getattr(exc, "sqlstate", None)  # asyncpg errors from the COPY path
+    if isinstance(sqlstate, str):
+        return sqlstate[:2] in ("22", "23")
+    return isinstance(exc, (ValueError, TypeError, KeyError))
+
+
+class Writer:
+    """Batches records into the database from one task. See the module docstring."""
+
+    def __init__(self, engine: AsyncEngine, *, max_batch_lines: int = 5000,
+                 max_batch_delay: float = 0.25, max_queue: int = 100_000,
+                 spool_path: Path | None = None, clock: Callable[[], float] = time.monotonic,
+                 retry_initial: float = 0.5, retry_max: float = 10.0,
+                 on_error: Callable[[BaseException, str], None] | None = None) -> None:
+        self._engine = engine
+        self._dialect = engine.dialect.name
+        self._max_lines, self._max_delay, self._max_queue = max_batch_lines, max_batch_delay, max_queue
+        self._clock, self._retry_initial, self._retry_max = clock, retry_initial, retry_max
+        self._on_error = on_error
+        self._spool_path = Path(spool_path) if spool_path is not None else None
+        self._spool: Spool | None = None
+        self._mem: collections.deque[Item] = collections.deque()
+        self._oldest = 0.0
+        self._submitted = self._done = 0
+        self._flushers = 0
+        self._closing = self._closed = False
+        self._wakeup = asyncio.Event()
+        self._progress = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._inflight: list[Item] = []
+        self._inflight_from_spool = False
+        self._inflight_committed = 0
+        self._attempt_id: int | None = None
+        self._stats = WriterStats()
+
+    @property
+    def stats(self) -> WriterStats:
+        self._stats.queue_depth = len(self._mem)
+        self._stats.spool_pending = self._spool.pending if self._spool else 0
+        return self._stats
+
+    # --- public API -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the writer task (picking up a spool left by an earlier run first)."""
+        if self._spool_path is not None:
+            self._spool = Spool(self._spool_path, sync_every=self._max_lines,
+                                sync_interval=self._max_delay, clock=self._clock)
+            self._submitted += self._spool.pending
+        self._task = asyncio.create_task(self._run(), name="recorder-writer")
+
+    def submit(self, record: RawRecord) -> None:
+        """Queue one raw line (and its rows). Never blocks, never drops."""
+        self._enqueue(record)
+
+    def connection_event(self, session_id: int | None, kind: str, channel: str | None = None,
+                         detail: str | None = None, at: datetime | None = None) -> None:
+        """Queue a ``connection_events`` row, written in order with the lines."""
+        self._enqueue(ConnectionEvent(session_id, kind, channel, detail, at or _now()))
+
+    async def start_session(self, *, server_url: str, nick: str, version: str) -> int:
+        """Insert a ``sessions`` row (retrying while the database is unreachable); its id."""
+        stmt = insert(schema.sessions).values(started_at=_now(), server_url=server_url,
+                                              nick=nick, version=version)
+        delay = self._retry_initial
+        while True:
+            try:
+                async with self._engine.begin() as conn:
+                    return (await conn.execute(stmt.returning(schema.sessions.c.id))).scalar_one()
+            except Exception as exc:
+                if is_data_error(exc, self._dialect):
+                    raise
+                self._note_error(exc, "start_session")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._retry_max)
+
+    async def end_session(self, session_id: int) -> None:
+        """Mark the session ended, after everything queued before it is written."""
+        self._enqueue(SessionEnd(session_id, _now()))
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Return once everything submitted so far is committed."""
+        target = self._submitted
+        self._flushers += 1
+        self._wakeup.set()
+        try:
+            while self._done < target:
+                if self._task is None or self._task.done():
+                    raise RuntimeError("the writer is not running") from (
+                        self._task.exception() if self._task and not self._task.cancelled() else None)
+                self._progress.clear()
+                await self._progress.wait()
+        finally:
+            self._flushers -= 1
+
+    async def close(self, timeout: float | None = None) -> None:
+        """Flush and stop. After ``timeout`` seconds (database still down), stop anyway: what
+        is not written goes to the spool file when there is one (else it is counted lost)."""
+        if self._closed:
+            return
+        self._closing = True
+        self._wakeup.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout)
+            except asyncio.TimeoutError:
+                self._task.cancel()
+                await asyncio.gather(self._task, return_exceptions=True)
+                self._save_unwritten()
+        if self._spool is not None:
+            self._spool.close()
+        self._closed = True
+
+    # --- queue ------------------------------------------------------------------------------
+
+    def _enqueue(self, item: Item) -> None:
+        if self._closing:
+            raise RuntimeError("writer is closed")
+        self._submitted += 1
+        if self._spool is not None and (self._spool.pending or len(self._mem) >= self._max_queue):
+            self._spool.append(_encode(item))
+            self._stats.spooled += 1
+        else:
+            if not self._mem:
+                self._oldest = self._clock()
+            self._mem.append(item)
+        self._wakeup.set()
+
+    async def _next_batch(self) -> tuple[list[Item], int | None] | None:
+        """Items to write next and, when they come from the spool, the offset after them."""
+        while True:
+            if self._mem:
+                wait = self._oldest + self._max_delay - self._clock()
+                if len(self._mem) >= self._max_lines or self._flushers or self._closing or wait <= 0:
+                    n = min(len(self._mem), self._max_lines)
+                    return [self._mem.popleft() for _ in range(n)], None
+            elif self._spool is not None and self._spool.pending:
+                docs, offset = self._spool.read(self._max_lines)
+                return [_decode(d) for d in docs], offset
+            elif self._closing:
+                return None
+            else:
+                wait = None
+            self._wakeup.clear()
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), wait)
+            except asyncio.TimeoutError:
+                pass
+
+    async def _run(self) -> None:
+        while (batch := await self._next_batch()) is not None:
+            items, offset = batch
+            self._inflight, self._inflight_from_spool, self._inflight_committed = items, offset is not None, 0
+            await self._write(items)
+            if offset is not None and self._spool is not None:
+                self._spool.commit(offset, len(items))
+            self._inflight = []
+            self._done += len(items)
+            self._progress.set()
+
+    def _save_unwritten(self) -> None:
+        """Stopping while the database is down: keep what is unwritten in the spool file."""
+        head = [] if self._inflight_from_spool else self._inflight[self._inflight_committed:]
+        unwritten = head + list(self._mem)
+        self._mem.clear()
+        if self._spool is None:
+            self._stats.dropped += len(unwritten)
+            if unwritten:
+                log.error("writer stopped with %d unwritten records and no spool file", len(unwritten))
+            return
+        self._spool.rewrite_front([_encode(i) for i in unwritten])
+
+    # --- writing ----------------------------------------------------------------------------
+
+    async def _write(self, items: list[Item]) -> None:
+        """Commit ``items`` once: retry outages, split bad batches down to the bad record."""
+        delay = self._retry_initial
+        unsure: int | None = None  # first raw id of an attempt whose COMMIT may have landed
+        while True:
+            try:
+                if unsure is None or not await self._raw_line_exists(unsure):
+                    self._attempt_id = None
+                    await self._commit(items)
+                self._inflight_committed += len(items)
+                return
+            except Exception as exc:
+                if not await self._is_bad_batch(exc):
+                    unsure = self._attempt_id if unsure is None else unsure
+                    self._note_error(exc, f"batch of {len(items)}")
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, self._retry_max)
+                    continue
+                if len(items) == 1:
+                    return await self._write_alone(items[0], exc)
+                mid = len(items) // 2
+                await self._write(items[:mid])
+                return await self._write(items[mid:])
+
+    async def _write_alone(self, item: Item, error: BaseException) -> None:
+        """A record whose rows the database refused: its raw line alone, then escaped."""
+        self._stats.data_errors += 1
+        self._report(error, f"record refused: {str(item)[:300]}")
+        if isinstance(item, RawRecord):
+            note = f"not projected: {type(error).__name__}: {error}"[:2000]
+            note = f"{item.parse_error}; {note}" if item.parse_error else note
+            bare = RawRecord(item.received_at, item.line, item.channel, item.command,
+                             item.session_id, note)
+            escaped = RawRecord(item.received_at, _escape(item.line), _escape(item.channel),
+                                _escape(item.command), None, f"line stored escaped; {note}")
+            for attempt in (bare, escaped):
+                try:
+                    await self._commit([attempt])
+                    self._inflight_committed += 1
+                    return
+                except Exception as exc:
+                    error = exc
+                    if not is_data_error(exc, self._dialect):  # not provably the data: keep it
+                        return await self._commit_patiently(attempt)
+        self._stats.dropped += 1
+        self._report(error, f"record dropped: {str(item)[:300]}")
+        self._inflight_committed += 1
+
+    async def _raw_line_exists(self, raw_id: int) -> bool:
+        """After a lost connection: did the attempt that used ``raw_id`` commit after all?"""
+        async with self._engine.connect() as conn:
+            found = await conn.execute(text("SELECT 1 FROM raw_lines WHERE id = :i"), {"i": raw_id})
+            return found.first() is not None
+
+    async def _commit_patiently(self, item: Item) -> None:
+        """Retry one record until it is committed (never dropped for an unclear error)."""
+        delay = self._retry_initial
+        while True:
+            try:
+                await self._commit([item])
+                self._inflight_committed += 1
+                return
+            except Exception as exc:
+                self._note_error(exc, "single record")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._retry_max)
+
+    async def _is_bad_batch(self, exc: BaseException) -> bool:
+        """The data is at fault (not the connection): by error class, or because the database
+        answers a probe while refusing the batch."""
+        if is_data_error(exc, self._dialect):
+            return True
+        if isinstance(exc, OperationalError) and self._dialect == "sqlite":
+            return False  # locked, I/O: wait and retry
+        try:
+            async with self._engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), 10)
+        except Exception:
+            return False
+        return isinstance(exc, DBAPIError) and not exc.connection_invalidated
+
+    async def _commit(self, items: list[Item]) -> None:
+        raws = [i for i in items if isinstance(i, RawRecord)]
+        async with self._engine.begin() as conn:
+            ids = await self._insert_raw(conn, raws)
+            self._attempt_id = ids[0] if ids and self._dialect == "postgresql" else None
+            rows = await self._insert_rows(conn, raws, ids)
+            events = [i for i in items if isinstance(i, ConnectionEvent)]
+            if events:
+                await conn.execute(insert(schema.connection_events), [
+                    {"session_id": e.session_id, "kind": e.kind, "channel": e.channel,
+                     "detail": e.detail, "at": e.at} for e in events])
+            for end in (i for i in items if isinstance(i, SessionEnd)):
+                await conn.execute(update(schema.sessions).where(
+                    schema.sessions.c.id == end.session_id).values(ended_at=end.at))
+        s = self._stats
+        s.batches += 1
+        s.max_batch_items = max(s.max_batch_items, len(items))
+        s.lines_written += len(raws)
+        s.rows_written += rows
+        s.events_written += len(items) - len(raws)
+
+    async def _insert_raw(self, conn: AsyncConnection, raws: list[RawRecord]) -> list[int]:
+        """Insert raw lines in order; their ids (consecutive on SQLite, increasing always)."""
+        if not raws:
+            return []
+        values = [(r.session_id, r.received_at, r.channel, r.command, r.line, r.parse_error)
+                  for r in raws]
+        if self._dialect == "postgresql":
+            ids = sorted((await conn.execute(
+                text("SELECT nextval(pg_get_serial_sequence('raw_lines', 'id')) "
+                     "FROM generate_series(1, :n)"), {"n": len(raws)})).scalars())
+            driver = (await conn.get_raw_connection()).driver_connection
+            await driver.copy_records_to_table(
+                "raw_lines", columns=RAW_COLUMNS, records=[(i, *v) for i, v in zip(ids, values)])
+            return ids
+        await conn.execute(insert(schema.raw_lines),
+                           [dict(zip(RAW_COLUMNS[1:], v)) for v in values])
+        last = (await conn.execute(text("SELECT last_insert_rowid()"))).scalar_one()
+        return list(range(last - len(raws) + 1, last + 1))
+
+    async def _insert_rows(self, conn: AsyncConnection, raws: list[RawRecord],
+                           ids: list[int]) -> int:
+        groups: dict[str, list[dict]] = {}
+        for raw, raw_id in zip(raws, ids):
+            for table, values in raw.rows:
+                groups.setdefault(table, []).append({**values, "raw_line_id": raw_id})
+        for name, rows in groups.items():
+            await conn.execute(_insert_statement(name, self._dialect), _uniform(name, rows))
+        return sum(len(r) for r in groups.values())
+
+    # --- errors -----------------------------------------------------------------------------
+
+    def _note_error(self, exc: BaseException, what: str) -> None:
+        self._stats.retries += 1
+        self._report(exc, f"database unavailable ({what}); retrying")
+
+    def _report(self, exc: BaseException, detail: str) -> None:
+        self._stats.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        log.warning("%s: %s", detail, self._stats.last_error)
+        if self._on_error is not None:
+            try:
+                self._on_error(exc, detail)
+            except Exception:
+                log.exception("on_error handler failed")
+
+
+def _insert_statement(name: str, dialect: str) -> Any:
+    if name not in schema.PROJECTION_TABLES:
+        raise ValueError(f"not a projection table: {name!r}")
+    table = schema.metadata.tables[name]
+    keys = schema.CONFLICT_KEYS.get(name)
+    if not keys or dialect not in ("sqlite", "postgresql"):
+        return insert(table)
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=list(keys))
+
+
+def _uniform(name: str, rows: list[dict]) -> list[dict]:
+    """Give every row the same keys (executemany needs it); unknown columns are bad data."""
+    keys: dict[str, None] = {}
+    for row in rows:
+        keys.update(dict.fromkeys(row))
+    unknown = set(keys) - set(schema.metadata.tables[name].c.keys())
+    if unknown:
+        raise ValueError(f"{name} has no column(s) {sorted(unknown)}")
+    return [row if len(row) == len(keys) else {k: row.get(k) for k in keys} for row in rows]
+
+
+def _escape(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")

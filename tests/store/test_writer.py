@@ -1,0 +1,151 @@
+"""The single writer on SQLite and PostgreSQL: order, ids, rows, dedup, batches, errors."""
+from __future__ import annotations
+
+import asyncio
+from datetime import timezone
+
+import pytest
+from sqlalchemy import select
+
+from recorder.store import schema
+from recorder.store.db import make_engine, upgrade_to_head
+from recorder.store.projections import project_line
+from recorder.store.writer import RawRecord, Writer
+
+from .helpers import T0, message_record, rows, scalar, wait_for
+
+
+@pytest.fixture
+async def engine(db_url):
+    await upgrade_to_head(db_url)
+    engine = make_engine(db_url)
+    yield engine
+    await engine.dispose()
+
+
+async def test_lines_in_order_rows_point_at_their_line(engine):
+    writer = Writer(engine, max_batch_lines=100)
+    await writer.start()
+    session = await writer.start_session(server_url="ws://sim", nick="justinfan1", version="t")
+    records = [message_record(i, session) for i in range(1000)]
+    records.insert(500, message_record(10, session))  # a reconnect overlap: same message id
+    for record in records:
+        writer.submit(record)
+    await writer.flush()
+    stored = await rows(engine, "SELECT id, line, session_id FROM raw_lines ORDER BY id")
+    assert [r.line for r in stored] == [r.line for r in records]
+    ids = [r.id for r in stored]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert {r.session_id for r in stored} == {session}
+    assert await scalar(engine, "SELECT count(*) FROM messages") == 1000
+    assert await scalar(engine, "SELECT count(*) FROM emote_usages") == 1000
+    # every row points at the raw line it came from (the first copy for the duplicate)
+    joined = await rows(engine, "SELECT m.id, r.line FROM messages m "
+                                "JOIN raw_lines r ON r.id = m.raw_line_id")
+    assert len(joined) == 1000 and all(f"@id={mid} " in line for mid, line in joined)
+    first_copy = await scalar(engine, "SELECT min(id) FROM raw_lines WHERE line LIKE '@id=msg-10 %'")
+    assert await scalar(engine, "SELECT raw_line_id FROM messages WHERE id='msg-10'") == first_copy
+    stats = writer.stats
+    assert stats.max_batch_items <= 100 and stats.batches >= 11
+    assert stats.lines_written == 1001 and stats.queue_depth == 0
+    await writer.end_session(session)
+    await writer.close()
+    assert await scalar(engine, "SELECT count(*) FROM sessions WHERE ended_at IS NOT NULL") == 1
+
+
+async def test_json_and_times_round_trip(engine):
+    writer = Writer(engine)
+    await writer.start()
+    writer.submit(message_record(1))
+    await writer.close()
+    async with engine.connect() as conn:
+        row = (await conn.execute(select(schema.messages))).one()
+        raw = (await conn.execute(select(schema.raw_lines))).one()
+    assert row.badges == {"subscriber": "12"}
+    assert row.emotes == [{"id": "25", "start": 0, "end": 4}]
+    assert row.tags == {"id": "msg-1", "n": "1"}
+    for value in (row.sent_at, row.received_at, raw.received_at):
+        assert value.tzinfo is not None and value.utcoffset().total_seconds() == 0
+    assert raw.received_at == T0.replace(microsecond=1000)
+
+
+async def test_real_lines_through_the_projection(engine):
+    lines = [
+        "@badge-info=;badges=;color=#0000FF;display-name=Ronni;emotes=25:0-4;id=b34ccfc7-4977-403a-8a94-33c6bac34fb8;mod=0;room-id=1337;subscriber=0;tmi-sent-ts=1507246572675;turbo=1;user-id=1337;user-type=global_mod :ronni!ronni@ronni.tmi.twitch.tv PRIVMSG #ronni :Kappa Keepo Kappa",
+        "@ban-duration=350;room-id=12345678;target-user-id=87654321;tmi-sent-ts=1642719320727 :tmi.twitch.tv CLEARCHAT #dallas :ronni",
+        ":ronni!ronni@ronni.tmi.twitch.tv JOIN #dallas",
+        "@emote-only=0;followers-only=-1;r9k=0;room-id=12345678;slow=0;subs-only=0 :tmi.twitch.tv ROOMSTATE #dallas",
+        "this is not an irc line \x01",
+    ]
+    writer = Writer(engine)
+    await writer.start()
+    for line in lines:
+        channel, command, error, projected = project_line(line, T0)
+        writer.submit(RawRecord(T0, line, channel, command, None, error, projected))
+    await writer.close()
+    assert [r.line for r in await rows(engine, "SELECT line FROM raw_lines ORDER BY id")] == lines
+    assert await scalar(engine, "SELECT count(*) FROM messages") == 1
+    assert await scalar(engine, "SELECT kind FROM moderation_events") == "timeout"
+    assert await scalar(engine, "SELECT count(*) FROM membership_events") == 1
+    assert await scalar(engine, "SELECT followers_only FROM room_states") == -1
+    orphans = await scalar(engine, "SELECT count(*) FROM messages m LEFT JOIN raw_lines r "
+                                   "ON r.id = m.raw_line_id WHERE r.id IS NULL")
+    assert orphans == 0
+
+
+async def test_batch_by_delay_without_flush(engine):
+    writer = Writer(engine, max_batch_delay=0.05)
+    await writer.start()
+    writer.submit(message_record(1))
+    await wait_for(lambda: writer.stats.lines_written == 1)
+    assert await scalar(engine, "SELECT count(*) FROM raw_lines") == 1
+    await writer.close()
+
+
+async def test_flush_waits_for_everything_and_close_refuses_more(engine):
+    writer = Writer(engine, max_batch_lines=7, max_batch_delay=60)
+    await writer.start()
+    for i in range(50):
+        writer.submit(message_record(i))
+    writer.connection_event(None, "connected", detail="ws://sim")
+    await writer.flush()  # does not wait the 60 s delay
+    assert await scalar(engine, "SELECT count(*) FROM raw_lines") == 50
+    assert await scalar(engine, "SELECT kind FROM connection_events") == "connected"
+    assert writer.stats.max_batch_items <= 7
+    await writer.close()
+    with pytest.raises(RuntimeError):
+        writer.submit(message_record(99))
+
+
+async def test_bad_rows_keep_their_raw_line_and_the_rest_goes_on(engine):
+    errors = []
+    writer = Writer(engine, on_error=lambda exc, detail: errors.append(detail))
+    await writer.start()
+    records = [message_record(i) for i in range(20)]
+    records[7].rows[0][1]["channel"] = None  # NOT NULL: the database refuses the row
+    records[12].rows.append(("no_such_table", {"x": 1}))
+    records[15].rows[0][1]["no_such_column"] = 1
+    records[3].session_id = 424242  # no such session: foreign key
+    for record in records:
+        writer.submit(record)
+    await asyncio.wait_for(writer.flush(), 60)
+    stored = await rows(engine, "SELECT line, parse_error, session_id FROM raw_lines ORDER BY id")
+    assert [r.line for r in stored] == [r.line for r in records]
+    noted = [i for i, r in enumerate(stored) if r.parse_error]
+    assert noted == [3, 7, 12, 15]
+    assert all("not projected" in stored[i].parse_error for i in noted)
+    assert await scalar(engine, "SELECT count(*) FROM messages") == 16
+    assert writer.stats.data_errors == 4 and writer.stats.dropped == 0 and len(errors) >= 4
+    await writer.close()
+
+
+async def test_line_the_database_cannot_hold_is_stored_escaped(engine):
+    writer = Writer(engine)
+    await writer.start()
+    writer.submit(RawRecord(T0, "PRIVMSG #a :nul\x00byte", "a", "PRIVMSG", None))
+    writer.submit(RawRecord(T0, "PRIVMSG #a :after", "a", "PRIVMSG", None))
+    await writer.close()
+    stored = [r.line for r in await rows(engine, "SELECT line FROM raw_lines ORDER BY id")]
+    assert stored[0] in ("PRIVMSG #a :nul\x00byte", "PRIVMSG #a :nul\\x00byte")
+    assert stored[1] == "PRIVMSG #a :after"
+    assert writer.stats.dropped == 0
