@@ -245,7 +245,7 @@ class IRCServer:
         tags = {"badge-info": info, "badges": badges, "color": user.color,
                 "display-name": user.display_name, "emote-sets": "0,300374282",
                 "mod": "1" if is_mod else "0", "subscriber": "1" if is_sub else "0",
-                "user-type": user.type}
+                "turbo": "0", "user-type": user.type}
         if msg_id:
             tags["id"] = msg_id
         return build_line("USERSTATE", [f"#{channel}"], tags=tags, prefix=_HOST)

@@ -111,6 +111,7 @@ class Simulator:
     # -- traffic ------------------------------------------------------------------------------
     async def _send_facts(self, facts: list[dict[str, Any]]) -> None:
         self.irc.broadcast(facts)
+        await self.irc.notify()
 
     def start_traffic(self) -> None:
         """Start the per-channel traffic at ``rate`` events/s."""
@@ -124,6 +125,7 @@ class Simulator:
         """Send one event of ``kind`` in ``channel`` now (see ``ChannelTraffic.make``); its facts."""
         facts = self.generators[channel.lstrip("#").lower()].make(kind, **options)
         self.irc.broadcast(facts)
+        await self.irc.notify()
         return facts
 
     # -- connections and waiting --------------------------------------------------------------
@@ -137,7 +139,8 @@ class Simulator:
         return [c for c in self.connections if channel.lstrip("#").lower() in c.channels]
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-        """Wait until ``predicate()`` is true; re-checked whenever a connection changes."""
+        """Wait until ``predicate()`` is true; re-checked whenever a connection changes or
+        traffic is sent."""
         await self.irc.wait_for(predicate, timeout)
 
     # -- faults -------------------------------------------------------------------------------
