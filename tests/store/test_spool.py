@@ -1,0 +1,52 @@
+"""The overflow spool file: order, fsync'd appends, commit offsets, recovery after a crash."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from recorder.store.spool import Spool, dumps, loads
+
+
+def test_values_round_trip():
+    value = {"at": datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=timezone.utc),
+             "text": "caf\u00e9 \ud800 nul\x00", "n": 2**70, "rows": [["messages", {"b": {"x": 1}}]]}
+    assert loads(dumps(value)) == value
+
+
+def test_append_read_commit_removes_files(tmp_path):
+    spool = Spool(tmp_path / "s.jsonl", sync_every=2)
+    for i in range(5):
+        spool.append(dumps({"i": i}))
+    first, offset = spool.read(3)
+    assert [d["i"] for d in first] == [0, 1, 2]
+    spool.commit(offset, 3)
+    assert spool.pending == 2 and (tmp_path / "s.jsonl.pos").exists()
+    spool.append(dumps({"i": 5}))
+    rest, offset = spool.read(10)
+    assert [d["i"] for d in rest] == [3, 4, 5]
+    spool.commit(offset, 3)
+    assert spool.pending == 0
+    assert not (tmp_path / "s.jsonl").exists() and not (tmp_path / "s.jsonl.pos").exists()
+
+
+def test_recovery_resumes_after_committed_and_drops_torn_line(tmp_path):
+    path = tmp_path / "s.jsonl"
+    spool = Spool(path)
+    for i in range(4):
+        spool.append(dumps({"i": i}))
+    _, offset = spool.read(2)
+    spool.commit(offset, 2)
+    spool.close()
+    with open(path, "ab") as f:
+        f.write(b'{"i": 99')  # the process died mid-write
+    again = Spool(path)
+    assert again.pending == 2
+    docs, _ = again.read(10)
+    assert [d["i"] for d in docs] == [2, 3]
+
+
+def test_rewrite_front_puts_lines_first(tmp_path):
+    spool = Spool(tmp_path / "s.jsonl")
+    spool.append(dumps({"i": 2}))
+    spool.rewrite_front([dumps({"i": 0}), dumps({"i": 1})])
+    docs, _ = Spool(tmp_path / "s.jsonl").read(10)
+    assert [d["i"] for d in docs] == [0, 1, 2]
