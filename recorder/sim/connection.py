@@ -71,6 +71,7 @@ class SimConnection:
     line_delay: float = 0.0
     closed: bool = False
     lines_sent: int = 0
+    lines_received: int = 0
     pong: asyncio.Event = field(default_factory=asyncio.Event)
     writer_task: asyncio.Task[None] | None = None
     _queue: asyncio.Queue[list[str] | None] = field(default_factory=asyncio.Queue)

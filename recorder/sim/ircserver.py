@@ -79,8 +79,10 @@ class IRCServer:
                 if msg.type != WSMsgType.TEXT:
                     continue
                 for line in conn.feed(msg.data):
-                    if not conn.silent:
+                    conn.lines_received += 1
+                    if not conn.silent:  # half-open: what the client says is lost
                         await self._on_line(conn, line)
+                await self.notify()
                 if conn.closed:
                     break
         finally:

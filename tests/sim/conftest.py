@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 import aiohttp
 import pytest
 
-from recorder.client.irc import IRCMessage, parse_line
+from recorder.client.irc import IRCMessage, ParseError, parse_line
 from recorder.sim.server import Simulator
 
 ALL_CAPS = "twitch.tv/tags twitch.tv/commands twitch.tv/membership"
@@ -32,7 +32,9 @@ class FakeClock:
 
 
 class IRCTestClient:
-    """A raw websocket IRC client that records frames and parsed lines."""
+    """A raw websocket IRC client that records frames and parsed lines.
+
+    ``strict``: a line our parser refuses fails the test (else it is kept in ``raw`` only)."""
 
     def __init__(self, session: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse,
                  *, strict: bool = True) -> None:
@@ -40,6 +42,7 @@ class IRCTestClient:
         self.frames: list[str] = []
         self.raw: list[str] = []
         self.messages: list[IRCMessage] = []
+        self.errors: list[ParseError] = []
         self.closed = asyncio.Event()
         self._changed = asyncio.Condition()
         self._reader = asyncio.create_task(self._read())
@@ -53,8 +56,11 @@ class IRCTestClient:
                 assert msg.data.endswith("\r\n"), msg.data
                 for line in msg.data[:-2].split("\r\n"):
                     self.raw.append(line)
-                    if self.strict:
+                    try:
                         self.messages.append(parse_line(line))
+                    except ParseError as exc:
+                        if self.strict:
+                            self.errors.append(exc)
                 async with self._changed:
                     self._changed.notify_all()
         finally:
@@ -67,8 +73,9 @@ class IRCTestClient:
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: predicate() or self.closed.is_set()),
-                                   timeout)
+            await asyncio.wait_for(self._changed.wait_for(
+                lambda: predicate() or self.closed.is_set() or bool(self.errors)), timeout)
+        assert not self.errors, f"our parser refused a simulator line: {self.errors[0]}"
         assert predicate(), f"connection closed first; got {self.raw[-5:]}"
 
     def of(self, command: str) -> list[IRCMessage]:
