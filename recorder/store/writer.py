@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Union
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import JSON, insert, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -425,7 +426,10 @@ class Writer:
             for table, values in raw.rows:
                 groups.setdefault(table, []).append({**values, "raw_line_id": raw_id})
         for name, rows in groups.items():
-            await conn.execute(_insert_statement(name, self._dialect), _uniform(name, rows))
+            if self._dialect == "postgresql":
+                await _copy_rows(conn, name, rows)
+            else:
+                await conn.execute(_insert_statement(name, self._dialect), _uniform(name, rows))
         return sum(len(r) for r in groups.values())
 
     # --- errors -----------------------------------------------------------------------------
@@ -456,6 +460,30 @@ def _insert_statement(name: str, dialect: str) -> Any:
     else:
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     return dialect_insert(table).on_conflict_do_nothing(index_elements=list(keys))
+
+
+async def _copy_rows(conn: AsyncConnection, name: str, rows: list[dict]) -> None:
+    """PostgreSQL bulk path: COPY into a per-connection staging table, then one
+    ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` into the real table."""
+    if name not in schema.PROJECTION_TABLES:
+        raise ValueError(f"not a projection table: {name!r}")
+    table = schema.metadata.tables[name]
+    columns = [c for c in table.c if not (c.name == "id" and c.autoincrement is True)]
+    names = [c.name for c in columns]
+    unknown = {k for row in rows for k in row} - set(names)
+    if unknown:
+        raise ValueError(f"{name} has no column(s) {sorted(unknown)}")
+    json_cols = {c.name for c in columns if isinstance(c.type, JSON)}
+    stage, cols = f"_stage_{name}", ", ".join(f'"{n}"' for n in names)
+    await conn.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS "
+                            f"AS SELECT {cols} FROM {name} WITH NO DATA"))
+    records = [tuple(json.dumps(row.get(n)) if n in json_cols and row.get(n) is not None
+                     else row.get(n) for n in names) for row in rows]
+    driver = (await conn.get_raw_connection()).driver_connection
+    await driver.copy_records_to_table(stage, columns=names, records=records)
+    keys = schema.CONFLICT_KEYS.get(name)
+    conflict = f" ON CONFLICT ({', '.join(keys)}) DO NOTHING" if keys else ""
+    await conn.execute(text(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {stage}{conflict}"))
 
 
 def _uniform(name: str, rows: list[dict]) -> list[dict]:
