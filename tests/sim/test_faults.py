@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import io
+import re
 
+from recorder.sim import cli as sim_cli
 from recorder.sim.faults import DEFAULT_MALFORMED, FaultSchedule
 from recorder.sim.server import Simulator
 from tests.sim.conftest import connect
@@ -127,3 +131,40 @@ async def test_fault_schedule_repeats(sim: Simulator, clients) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class _Out(io.StringIO):
+    """Captured CLI output that tells when something was written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = asyncio.Event()
+
+    def write(self, text: str) -> int:
+        self.written.set()
+        return super().write(text)
+
+
+async def test_cli_prints_urls_and_runs_fault_flags(clients) -> None:
+    parser = argparse.ArgumentParser()
+    sim_cli.add_arguments(parser)
+    args = parser.parse_args(["--port", "0", "--rate", "0", "--users", "200", "--no-stdin",
+                              "--reconnect-every", "0.02", "--channel-names", "foo,bar"])
+    out = _Out()
+    task = asyncio.create_task(sim_cli.serve(args, out))
+    try:
+        await asyncio.wait_for(out.written.wait(), 10)
+        text = out.getvalue()
+        url = re.search(r"IRC websocket : (ws://\S+)", text).group(1)
+        assert re.search(r"Helix base    : http://127\.0\.0\.1:\d+/helix", text)
+        assert "client secret : simclientsecret" in text and "channels      : foo, bar" in text
+        token = re.search(r"user token    : (\S+)", text).group(1)
+        stub = type("Stub", (), {"irc_url": url})()
+        client = await connect(stub, nick="simbot", password=f"oauth:{token}", strict=False)
+        clients.append(client)
+        await client.send("JOIN #foo")
+        await client.closed.wait()
+        assert ":tmi.twitch.tv RECONNECT" in client.raw and client.of("GLOBALUSERSTATE")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
