@@ -98,10 +98,12 @@ def default_cache_path(url: str) -> Path:
     return base / "recorder" / "analytics" / f"{stem}-{digest}.duckdb"
 
 
-def open_archive(db: str, *, cache: Path | str | None = None) -> duckdb.DuckDBPyConnection:
+def open_archive(db: str, *, cache: Path | str | None = None,
+                 read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection over the store at ``db`` (a SQLite path or URL, or a PostgreSQL URL),
     with the cache (``cache``, or :func:`default_cache_path`; ``":memory:"`` for none on disk)
-    refreshed first. Times are TIMESTAMPTZ in a session whose time zone is UTC."""
+    refreshed first. Times are TIMESTAMPTZ in a session whose time zone is UTC. With
+    ``read_only`` a cache file is reopened read-only after the refresh."""
     url = normalize_url(db)
     target = str(cache) if cache is not None else str(default_cache_path(url))
     if target != ":memory:":
@@ -117,6 +119,10 @@ def open_archive(db: str, *, cache: Path | str | None = None) -> duckdb.DuckDBPy
     except BaseException:
         duck.close()
         raise
+    if read_only and target != ":memory:" and duck.execute("PRAGMA database_list").fetchall()[0][2]:
+        duck.close()
+        duck = duckdb.connect(target, read_only=True)
+        duck.execute("SET TimeZone = 'UTC'")
     return duck
 
 

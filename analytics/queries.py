@@ -45,6 +45,16 @@ def _df(con: Con, sql: str, args: list[Any]) -> pd.DataFrame:
 _MSG_TIME = "coalesce(sent_at, received_at)"
 
 
+def channel_overview(con: Con, channel: str | None = None, since: datetime | None = None,
+                     until: datetime | None = None) -> pd.DataFrame:
+    """Per channel: messages, chatters (distinct logins), first_message, last_message."""
+    where, args = _where(_MSG_TIME, channel, since, until)
+    return _df(con, f"""
+        SELECT channel, count(*) AS messages, count(DISTINCT login) AS chatters,
+               min({_MSG_TIME}) AS first_message, max({_MSG_TIME}) AS last_message
+        FROM messages WHERE {where} GROUP BY channel ORDER BY channel""", args)
+
+
 def messages_per_minute(con: Con, channel: str | None = None, since: datetime | None = None,
                         until: datetime | None = None) -> pd.DataFrame:
     """channel, minute, messages, chatters: minutes with at least one message."""
