@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from pathlib import Path
 
-from recorder.recording import Recorder, RecorderConfig
+from recorder.recording import Recorder, RecorderConfig, configure_logging
 
 
 async def demo(seconds: float, db: Path, rate: float, channels: int) -> int:
@@ -49,8 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=8.0, help="messages per second per channel")
     parser.add_argument("--channels", type=int, default=3)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging("INFO")
     return asyncio.run(demo(args.seconds, args.db, args.rate, args.channels))
 
 

@@ -206,7 +206,13 @@ def _default_spool(db: str) -> Path:
     return path.with_name(path.name + ".spool")
 
 
-def run_recorder(config: RecorderConfig) -> int:
-    logging.basicConfig(level=getattr(logging, config.log_level), stream=sys.stderr,
+def configure_logging(level: str = "INFO") -> None:
+    logging.basicConfig(level=getattr(logging, level), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("alembic", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, getattr(logging, level)))
+
+
+def run_recorder(config: RecorderConfig) -> int:
+    configure_logging(config.log_level)
     return asyncio.run(Recorder(config).run())
