@@ -78,13 +78,13 @@ class HelixAPI:
 
     # -- users and channels --------------------------------------------------------------------
     async def fetch_users(self, names: Sequence[str] | None = None, ids: Sequence[Id] | None = None,
-                          token: str | None = None, force: bool = False) -> list[User]:
+                          token: str | None = None, force: bool = False, *, priority: int = 0) -> list[User]:
         """Users by login and/or id, any number (100 per request, ids and logins together).
-        With neither, the user of a user token."""
+        With neither, the user of a user token. ``priority``: see :class:`HelixBucket`."""
         if not names and not ids:
-            data = await self._http.request("GET", "users", token=token)
+            data = await self._http.request("GET", "users", token=token, priority=priority)
         else:
-            data = await self._http.request_batched("users", "id", ids, token=token,
+            data = await self._http.request_batched("users", "id", ids, token=token, priority=priority,
                                                     more={"login": [n.lower() for n in names or ()]})
         return [User(self, d) for d in data]
 
@@ -99,9 +99,11 @@ class HelixAPI:
         found = await self.fetch_channels([broadcaster], token=token)
         return found[0] if found else None
 
-    async def fetch_channels(self, broadcaster_ids: Sequence[Id], token: str | None = None) -> list[ChannelInfo]:
+    async def fetch_channels(self, broadcaster_ids: Sequence[Id], token: str | None = None, *,
+                             priority: int = 0) -> list[ChannelInfo]:
         """Channel information of any number of broadcasters (100 per request)."""
-        data = await self._http.request_batched("channels", "broadcaster_id", broadcaster_ids, token=token)
+        data = await self._http.request_batched("channels", "broadcaster_id", broadcaster_ids,
+                                                token=token, priority=priority)
         return [ChannelInfo(self, d) for d in data]
 
     async def fetch_chatters_colors(self, user_ids: Sequence[Id], token: str | None = None) -> list[ChatterColor]:
@@ -122,25 +124,27 @@ class HelixAPI:
     # -- streams and games ---------------------------------------------------------------------
     async def fetch_streams(self, user_ids: Sequence[Id] | None = None, game_ids: Sequence[Id] | None = None,
                             user_logins: Sequence[str] | None = None, languages: Sequence[str] | None = None,
-                            token: str | None = None, type: Literal["all", "live"] = "all") -> list[Stream]:
+                            token: str | None = None, type: Literal["all", "live"] = "all", *,
+                            priority: int = 0) -> list[Stream]:
         """Live streams: of any number of users (ids and logins together, 100 per request), or
         the first 100 of a listing filtered by games and languages."""
         params = {"type": type, "game_id": list(game_ids or []), "language": list(languages or [])}
         if user_ids or user_logins:
             data = await self._http.request_batched("streams", "user_id", user_ids, params=params,
                                                     more={"user_login": user_logins}, paginate=True,
-                                                    token=token)
+                                                    token=token, priority=priority)
         else:
             data = await self._http.request("GET", "streams", params, paginate=True,
-                                            limit=LISTING_LIMIT, token=token)
+                                            limit=LISTING_LIMIT, token=token, priority=priority)
         return [Stream(self, d) for d in data]
 
     async def fetch_games(self, ids: Sequence[Id] | None = None, names: Sequence[str] | None = None,
-                          igdb_ids: Sequence[Id] | None = None) -> list[Game]:
+                          igdb_ids: Sequence[Id] | None = None, *, priority: int = 0) -> list[Game]:
         """Games by id, name or IGDB id, any number (100 per request, all three together)."""
         if not (ids or names or igdb_ids):
             raise ValueError("At least one of game id, name or IGDB id must be provided.")
-        data = await self._http.request_batched("games", "id", ids, more={"name": names, "igdb_id": igdb_ids})
+        data = await self._http.request_batched("games", "id", ids, priority=priority,
+                                                more={"name": names, "igdb_id": igdb_ids})
         return [Game(d) for d in data]
 
     async def fetch_top_games(self) -> list[Game]:

@@ -259,9 +259,9 @@ class HelixHTTP:
         return self._user_buckets.setdefault(key, HelixBucket(clock=self._clock, sleep=self._sleep))
 
     async def _send(self, method: str, url: str, query: list[tuple[str, str]], json: Any,
-                    token: str, bucket: HelixBucket) -> tuple[int, Mapping[str, str], Any]:
+                    token: str, bucket: HelixBucket, priority: int) -> tuple[int, Mapping[str, str], Any]:
         headers = {"Client-Id": self.client_id or "", "Authorization": f"Bearer {token}"}
-        await bucket.acquire()
+        await bucket.acquire(priority)
         self.stats.requests += 1
         try:
             async with (await self.session()).request(method, url, params=query, json=json,
@@ -287,14 +287,15 @@ class HelixHTTP:
         return retries + 1
 
     async def request_body(self, method: str, path: str, params: Params = None, json: Any = None,
-                           token: str | None = None) -> Any:
-        """One Helix request (with the retries of the module docstring); the decoded body."""
+                           token: str | None = None, priority: int = 0) -> Any:
+        """One Helix request (with the retries of the module docstring); the decoded body.
+        ``priority`` orders it among requests waiting for the bucket (lower goes first)."""
         url, query = f"{self.helix_url}/{path.strip('/')}", query_pairs(params)
         bucket, retries, refreshed = self._bucket_for(token), 0, False
         while True:
             used = await self._ready_token(token)
             try:
-                status, headers, body = await self._send(method, url, query, json, used, bucket)
+                status, headers, body = await self._send(method, url, query, json, used, bucket, priority)
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 self.stats.connection_errors += 1
                 error = HTTPException(0, f"could not reach Helix: {type(exc).__name__}")
@@ -325,7 +326,7 @@ class HelixHTTP:
 
     async def request(self, method: str, path: str, params: Params = None, json: Any = None,
                       paginate: bool = False, limit: int | None = None,
-                      token: str | None = None) -> list[dict[str, Any]]:
+                      token: str | None = None, priority: int = 0) -> list[dict[str, Any]]:
         """The ``data`` items of a Helix call, following ``pagination.cursor`` when ``paginate``.
 
         With ``limit``, pages ask for ``first=min(100, still wanted)`` and at most ``limit``
@@ -339,7 +340,7 @@ class HelixHTTP:
                 page.append(("first", str(wanted)))
             if cursor:
                 page.append(("after", cursor))
-            body = await self.request_body(method, path, page, json=json, token=token)
+            body = await self.request_body(method, path, page, json=json, token=token, priority=priority)
             data = (body.get("data") or []) if isinstance(body, dict) else []
             items.extend(data)
             cursor = ((body.get("pagination") or {}).get("cursor")) if isinstance(body, dict) else None
@@ -349,7 +350,8 @@ class HelixHTTP:
     async def request_batched(self, path: str, key: str, values: Iterable[Any] | None, *,
                               more: Mapping[str, Iterable[Any] | None] | None = None,
                               params: Params = None, size: int = 100, paginate: bool = False,
-                              token: str | None = None, method: str = "GET") -> list[dict[str, Any]]:
+                              token: str | None = None, method: str = "GET",
+                              priority: int = 0) -> list[dict[str, Any]]:
         """Ask for ``values`` of ``key`` (and of the keys in ``more``, which count together with
         it, as ``id`` and ``login`` do on ``/users``) in requests of at most ``size``; merged."""
         pairs = [(key, v) for v in values or ()]
@@ -358,7 +360,8 @@ class HelixHTTP:
         merged: list[dict[str, Any]] = []
         for start in range(0, len(unique), size):
             chunk = query_pairs(params) + unique[start:start + size]
-            merged += await self.request(method, path, chunk, paginate=paginate, token=token)
+            merged += await self.request(method, path, chunk, paginate=paginate, token=token,
+                                         priority=priority)
         if merged and all(isinstance(i, dict) and i.get("id") for i in merged):
             merged = list({i["id"]: i for i in merged}.values())
         return merged

@@ -11,7 +11,9 @@ Twitch gives each client id (and client id + user) a bucket of points that refil
 
 - until the first response tells the size, one request at a time probes the server;
 - every request reserves a point (``acquire``); with none left it waits for the refill of one
-  point (or, with ``trickle=False``, until ``Ratelimit-Reset``), then goes;
+  point (or, with ``trickle=False``, until ``Ratelimit-Reset``), then goes; waiting requests go
+  in order of ``priority`` (lower first), then of arrival, so a caller sharing the bucket can
+  put urgent work (stream polling) before bulk work (user refreshes);
 - a response (``release``) can only *lower* the local estimate to what the server says; points
   come back only through time (``limit / window`` per second), so responses that arrive out of
   order never make the client overestimate and cause a 429;
@@ -24,6 +26,8 @@ tests drive it without real waiting.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -57,8 +61,10 @@ class HelixBucket:
         self._updated = clock()
         self.in_flight = 0
         self.waits: list[float] = []
-        self._lock = asyncio.Lock()
         self._known = asyncio.Event()
+        self._turns: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._busy = False
 
     def __repr__(self) -> str:
         return f"<HelixBucket limit={self.limit} remaining={self.remaining} in_flight={self.in_flight}>"
@@ -100,9 +106,32 @@ class HelixBucket:
         self.waits.append(seconds)
         await self._sleep(seconds)
 
-    async def acquire(self) -> None:
+    async def _take_turn(self, priority: int) -> None:
+        """Wait until no other acquire runs and no waiter has a lower (priority, arrival)."""
+        if not self._busy and not self._turns:
+            self._busy = True
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._turns, (priority, next(self._order), turn))
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._pass_turn()  # it was handed to us just as we were cancelled
+            raise
+
+    def _pass_turn(self) -> None:
+        while self._turns:
+            turn = heapq.heappop(self._turns)[2]
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._busy = False
+
+    async def acquire(self, priority: int = 0) -> None:
         """Reserve one point, waiting first if the bucket is (believed) empty."""
-        async with self._lock:
+        await self._take_turn(priority)
+        try:
             while self.limit is None and self.in_flight > 0:
                 await self._known.wait()  # a probe is out: wait for the first headers
             if self.limit is not None:
@@ -116,6 +145,8 @@ class HelixBucket:
             else:
                 self._known.clear()  # this request is the probe
             self.in_flight += 1
+        finally:
+            self._pass_turn()
 
     def release(self, headers: Mapping[str, str] | None = None) -> None:
         """End one reserved request; ``headers`` (of its response, if any) update the estimate."""
