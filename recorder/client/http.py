@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json as jsonlib
 import logging
 import random
 import time
@@ -72,8 +73,17 @@ def query_pairs(params: Params) -> list[tuple[str, str]]:
 def _message(body: Any, fallback: str) -> str:
     """Twitch's error message from an error body (``{"message": ...}``), else ``fallback``."""
     if isinstance(body, dict):
-        return str(body.get("message") or body.get("error") or fallback)
-    return str(body or fallback)
+        return str(body.get("message") or body.get("error") or fallback)[:500]
+    return str(body or fallback)[:500]  # a proxy's HTML page is not a message worth keeping whole
+
+
+async def _decode(resp: aiohttp.ClientResponse) -> Any:
+    """The body as JSON when it parses, else as text (a proxy's HTML error page), None if empty."""
+    text = await resp.text()
+    try:
+        return jsonlib.loads(text) if text else None
+    except ValueError:
+        return text
 
 
 def _strip(token: str | None) -> str | None:
@@ -158,7 +168,7 @@ class HelixHTTP:
         form = {"client_id": self.client_id, "client_secret": self._client_secret,
                 "grant_type": "client_credentials"}
         async with (await self.session()).post(f"{self.auth_url}/token", data=form) as resp:
-            body = await resp.json(content_type=None)
+            body = await _decode(resp)
             if resp.status != 200 or not isinstance(body, dict) or "access_token" not in body:
                 message = self._redact(_message(body, resp.reason or ""))
                 raise AuthenticationError(f"could not get an app access token: {resp.status} {message}")
@@ -181,7 +191,7 @@ class HelixHTTP:
         headers = {"Authorization": f"OAuth {token}"}
         self.stats.validations += 1
         async with (await self.session()).get(f"{self.auth_url}/validate", headers=headers) as resp:
-            body = await resp.json(content_type=None)
+            body = await _decode(resp)
         if resp.status == 401:
             raise AuthenticationError("invalid or expired access token")
         if resp.status != 200 or not isinstance(body, dict):
@@ -266,10 +276,7 @@ class HelixHTTP:
         try:
             async with (await self.session()).request(method, url, params=query, json=json,
                                                       headers=headers) as resp:
-                body: Any = None
-                if resp.status != 204:
-                    body = await (resp.json(content_type=None) if resp.content_type == "application/json"
-                                  else resp.text())
+                body = await _decode(resp)
         except BaseException:
             bucket.release(None)
             raise
