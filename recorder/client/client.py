@@ -352,6 +352,7 @@ class Client(Dispatcher, HelixAPI):
                  channels_per_connection: int = 50, join_rate: tuple[int, float] = (20, 10.0),
                  join_timeout: float = 10.0, pong_timeout: float = 10.0,
                  login_timeout: float = 15.0, backoff_base: float = 1.0, backoff_max: float = 60.0,
+                 reconnect_grace: float = 2.0,
                  send_rate: tuple[int, int, float] = (20, 100, 30.0),
                  chatter_cache_size: int = 1000, max_concurrent_handlers: int = 1000) -> None:
         HelixAPI.__init__(self, token=token, client_id=client_id, client_secret=client_secret,
@@ -367,7 +368,8 @@ class Client(Dispatcher, HelixAPI):
         self._pool_options = dict(channels_per_connection=channels_per_connection,
                                   join_timeout=join_timeout, heartbeat=heartbeat,
                                   pong_timeout=pong_timeout, login_timeout=login_timeout,
-                                  backoff_base=backoff_base, backoff_max=backoff_max)
+                                  backoff_base=backoff_base, backoff_max=backoff_max,
+                                  reconnect_grace=reconnect_grace)
         self._join_limiter = JoinLimiter(*join_rate)
         normal, moderator, per = send_rate
         self._send_limiter = SendLimiter(normal, per, moderator_limit=moderator)

@@ -59,6 +59,7 @@ class PoolSettings:
     login_timeout: float = 15.0
     backoff_base: float = 1.0
     backoff_max: float = 60.0
+    reconnect_grace: float = 2.0
     recent_ids: int = 10_000
 
 
@@ -100,7 +101,7 @@ class ConnectionPool:
 
     @property
     def joined(self) -> set[str]:
-        return {ch for s in self.shards if s.conn is not None for ch in s.conn.channels}
+        return {ch for conn in self.connections for ch in conn.channels}
 
     async def start(self, channels: Iterable[str]) -> None:
         """Open the first connection(s) and join ``channels``; return once every shard is
@@ -199,10 +200,7 @@ class ConnectionPool:
             shard.conn = conn
             await self._join_all(shard, conn)
             if old is not None:
-                await old.close("replaced after RECONNECT")
-                self._overlaps -= 1
-                if not self._overlaps:
-                    self._recent.clear()
+                asyncio.create_task(self._retire(old))
                 old = None
             if conn.is_open:
                 backoff.reset()
@@ -215,6 +213,18 @@ class ConnectionPool:
                 old, shard.conn = conn, None
             else:
                 await asyncio.sleep(backoff.next_delay())
+
+    async def _retire(self, old: Connection) -> None:
+        """Let the replaced connection drain (the server closes it after RECONNECT) for at most
+        ``reconnect_grace`` seconds, then close it; duplicates are marked until then."""
+        try:
+            await asyncio.wait_for(asyncio.shield(old.closed), self.settings.reconnect_grace)
+        except asyncio.TimeoutError:
+            await old.close("replaced after RECONNECT")
+        finally:
+            self._overlaps -= 1
+            if not self._overlaps:
+                self._recent.clear()
 
     async def _connect(self, shard: Shard, backoff: ExponentialBackoff) -> Connection | None:
         """A logged-in connection, retried with backoff forever; None after a fatal failure."""
