@@ -5,6 +5,9 @@
     recorder db upgrade|current [--db ...]               migrations
     recorder coverage [--db ...] [--channel X]           when each channel was (not) recorded
     recorder summary [--db ...]                          rows per table and channel, top chatters
+    recorder enrich [--db ...]                           backfill Helix data for an archive
+    recorder report [--db ...] [--out DIR]               tables, plots, an HTML report
+    recorder query [--db ...] "SELECT ..."               read-only DuckDB SQL
 """
 from __future__ import annotations
 
@@ -159,7 +162,47 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return asyncio.run(print_summary(args.db))
 
 
-COMMANDS: list[Callable] = [_add_run, _add_simulate, _add_db, _add_coverage, _add_summary]
+def _add_enrich(sub) -> None:
+    p = sub.add_parser("enrich", help="backfill Helix users, channels, streams, games of an archive")
+    _db_arg(p)
+    p.add_argument("--helix-url", default="https://api.twitch.tv/helix")
+    p.add_argument("--auth-url", default="https://id.twitch.tv/oauth2")
+    p.add_argument("--token", default=os.environ.get("TWITCH_TOKEN"))
+    p.add_argument("--client-id", default=os.environ.get("TWITCH_CLIENT_ID"))
+    p.add_argument("--client-secret", default=os.environ.get("TWITCH_CLIENT_SECRET"))
+    p.set_defaults(func=_cmd_enrich)
+
+
+def _cmd_enrich(args: argparse.Namespace) -> int:
+    from recorder.backfill import backfill
+
+    if not args.client_id or not (args.client_secret or args.token):
+        raise CLIError("enrichment needs --client-id and --client-secret (or --token)")
+    return asyncio.run(backfill(args.db, helix_url=args.helix_url, auth_url=args.auth_url,
+                                token=args.token, client_id=args.client_id,
+                                client_secret=args.client_secret))
+
+
+def _add_report(sub) -> None:
+    from analytics.cli import add_report_arguments, run_report
+
+    p = sub.add_parser("report", help="tables, PNG plots and one HTML report of an archive")
+    _db_arg(p)
+    add_report_arguments(p)
+    p.set_defaults(func=run_report)
+
+
+def _add_query(sub) -> None:
+    from analytics.cli import add_query_arguments, run_query
+
+    p = sub.add_parser("query", help="read-only DuckDB SQL over the archive's tables")
+    _db_arg(p)
+    add_query_arguments(p)
+    p.set_defaults(func=run_query)
+
+
+COMMANDS: list[Callable] = [_add_run, _add_simulate, _add_db, _add_coverage, _add_summary,
+                            _add_enrich, _add_report, _add_query]
 
 
 def build_parser() -> argparse.ArgumentParser:

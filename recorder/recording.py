@@ -148,12 +148,9 @@ class Recorder:
         if not (self.config.client_id and (self.config.client_secret or self.config.token)):
             log.info("enrichment off: no client id with a secret or token configured")
             return None
-        try:
-            from recorder.enrich import Enricher
-        except ImportError:
-            log.info("enrichment not available in this build")
-            return None
-        self.enricher = Enricher(self.client, self.writer, channels=self.config.channels)
+        from recorder.enrich import Enricher
+
+        self.enricher = Enricher(self.client, self.engine, channels=self.config.channels)
         return asyncio.create_task(self.enricher.run(), name="enrich")
 
     async def shutdown(self, client_task: asyncio.Task | None = None) -> None:

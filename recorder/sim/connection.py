@@ -72,6 +72,7 @@ class SimConnection:
     closed: bool = False
     lines_sent: int = 0
     lines_received: int = 0
+    transcript: list[str] | None = None  # every line written, in order (when enabled)
     pong: asyncio.Event = field(default_factory=asyncio.Event)
     writer_task: asyncio.Task[None] | None = None
     _queue: asyncio.Queue[list[str] | None] = field(default_factory=asyncio.Queue)
@@ -131,10 +132,14 @@ class SimConnection:
                     return
                 await self.ws.send_str(line + "\r\n")
                 self.lines_sent += 1
+                if self.transcript is not None:
+                    self.transcript.append(line)
             return
         if not self.ws.closed:
             await self.ws.send_str("".join(line + "\r\n" for line in batch))
             self.lines_sent += len(batch)
+            if self.transcript is not None:
+                self.transcript.extend(batch)
 
     def stop_writer(self) -> None:
         self._queue.put_nowait(None)

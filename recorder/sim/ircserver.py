@@ -41,8 +41,11 @@ class IRCServer:
                  validate_token: Callable[[str], str | None] = lambda token: None,
                  ping_interval: float = 300.0, pong_timeout: float = 10.0,
                  join_rate: tuple[int, float] = (20, 10.0), seed: int = 1,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, transcripts: bool = False) -> None:
         self.world, self.record, self.validate_token = world, record, validate_token
+        self.transcripts = transcripts
+        #: every connection ever accepted, kept only when ``transcripts`` is on (tests)
+        self.history: list[SimConnection] = []
         self.ping_interval, self.pong_timeout = ping_interval, pong_timeout
         self.join_rate, self.clock = join_rate, clock
         self.rooms: dict[str, RoomState] = {
@@ -69,8 +72,11 @@ class IRCServer:
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
-        conn = SimConnection(ws, request, silent=self.silent_new, line_delay=self.line_delay)
+        conn = SimConnection(ws, request, silent=self.silent_new, line_delay=self.line_delay,
+                             transcript=[] if self.transcripts else None)
         self.connections.append(conn)
+        if self.transcripts:
+            self.history.append(conn)
         writer = conn.writer_task = asyncio.create_task(conn.writer())
         keepalive = asyncio.create_task(self._keepalive(conn))
         await self.notify()

@@ -39,7 +39,8 @@ class Simulator:
                  traffic: bool = True, ping_interval: float = 300.0, pong_timeout: float = 10.0,
                  join_rate: tuple[int, float] = (20, 10.0), token_ttl: float = 3600.0,
                  users: int = 2000, clock: Callable[[], float] = time.time,
-                 client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_CLIENT_SECRET) -> None:
+                 client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_CLIENT_SECRET,
+                 transcripts: bool = False) -> None:
         self.host, self.port, self.rate, self.seed = host, port, rate, seed
         self.traffic_enabled, self.clock = traffic, clock
         self.client_id, self.client_secret = client_id, client_secret
@@ -52,7 +53,8 @@ class Simulator:
         self.helix: HelixState = add_helix_routes(self.app, self.world, self.oauth, clock=clock)
         self.irc = IRCServer(self.world, self.record, validate_token=self._token_login,
                              ping_interval=ping_interval, pong_timeout=pong_timeout,
-                             join_rate=join_rate, seed=seed, clock=clock)
+                             join_rate=join_rate, seed=seed, clock=clock,
+                             transcripts=transcripts)
         self.app.router.add_get("/", self.irc.handle)
         self.generators = {name: ChannelTraffic(self.world, chan, self.irc.rooms[name], seed=seed, clock=clock)
                            for name, chan in self.world.channels.items()}
@@ -133,6 +135,10 @@ class Simulator:
     def connections(self) -> list[SimConnection]:
         """The live client connections (nick, caps, channels, ...)."""
         return [c for c in self.irc.connections if not c.closed]
+
+    def transcripts(self) -> list[list[str]]:
+        """Every line written to each connection ever accepted, in order (``transcripts=True``)."""
+        return [list(conn.transcript or []) for conn in self.irc.history]
 
     def joined(self, channel: str) -> list[SimConnection]:
         """The live connections joined to ``channel``."""
