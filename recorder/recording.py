@@ -38,6 +38,7 @@ class RecorderConfig:
     spool: str | None = None
     log_level: str = "INFO"
     status_interval: float = 10.0
+    max_queue: int = 100_000  # records held in memory during a database outage, then spooled
 
     def __repr__(self) -> str:  # never show secrets
         return (f"RecorderConfig(channels={self.channels!r}, db=..., irc_url={self.irc_url!r}, "
@@ -103,8 +104,16 @@ class Recorder:
         await upgrade_to_head(url)
         self.engine = make_engine(url)
         spool = Path(self.config.spool) if self.config.spool else _default_spool(self.config.db)
-        self.writer = Writer(self.engine, spool_path=spool)
+        self.writer = Writer(self.engine, spool_path=spool, max_queue=self.config.max_queue,
+                             on_error=self._writer_error)
         await self.writer.start()
+
+    def _writer_error(self, exc: BaseException, detail: str) -> None:
+        now = asyncio.get_event_loop().time()
+        if now - getattr(self, "_last_writer_error", -1e9) >= 10.0:  # at most one per 10 s
+            self._last_writer_error = now
+            log.warning("database trouble (%s): %s; holding lines and retrying",
+                        type(exc).__name__, detail)
 
     def _make_client(self) -> Any:
         from recorder.client.client import Client
