@@ -1,0 +1,148 @@
+"""Helix enrichment against the simulated Helix: values match the world, batching, TTL refetch,
+faults mid-run lose nothing, stream snapshots form a time series of moving viewer counts."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import sqlalchemy as sa
+
+from recorder.client.api import HelixAPI
+from recorder.enrich import Enricher
+from recorder.sim.server import Simulator
+from recorder.store import schema
+from recorder.store.db import make_engine, upgrade_to_head
+
+from recording.helpers import config_for, drain_and_stop, fetch, start_recorder
+
+
+class Clock:
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def setup(sqlite_url):
+    clock = Clock()
+    await upgrade_to_head(sqlite_url)
+    engine = make_engine(sqlite_url)
+    async with Simulator(channels=3, traffic=False, seed=4, users=600, clock=clock) as sim:
+        api = HelixAPI(client_id=sim.client_id, client_secret=sim.client_secret,
+                       helix_url=sim.helix_url, auth_url=sim.auth_url, clock=clock)
+        async def no_sleep(_: float) -> None:
+            return None
+        enricher = Enricher(api, engine, channels=sorted(sim.world.channels), clock=clock,
+                            sleep=no_sleep)
+        yield sim, enricher, clock, sqlite_url
+        await api.http.close()
+    await engine.dispose()
+
+
+def _viewer_ids(sim, count):
+    return sorted(sim.world.users_by_id)[:count]
+
+
+async def test_users_batched_and_matching_the_world(setup):
+    sim, enricher, clock, url = setup
+    ids = _viewer_ids(sim, 250)
+    enricher.add_users(ids)
+    before = sim.helix.calls("users")
+    while enricher.pending_users:
+        await enricher.fetch_users(sorted(enricher.pending_users)[:100])
+    assert sim.helix.calls("users") - before == math.ceil(250 / 100)
+    rows = {r.id: r for r in await fetch(url, sa.select(schema.users))}
+    assert set(rows) == set(ids)
+    for user_id in ids[::25]:
+        world = sim.world.users_by_id[user_id]
+        row = rows[user_id]
+        assert (row.login, row.display_name, row.broadcaster_type, row.description) == (
+            world.login, world.display_name, world.broadcaster_type, world.description)
+    history = await fetch(url, sa.select(schema.user_name_history))
+    assert len(history) == 250
+
+
+async def test_ttl_refetch(setup):
+    sim, enricher, clock, url = setup
+    enricher.user_ttl = 1800  # below the simulated app token's 3600 s lifetime
+    enricher.channels = []  # users only
+    enricher.add_users(_viewer_ids(sim, 30))
+    await enricher.drain()
+    calls = sim.helix.calls("users")
+    await enricher.drain()
+    assert sim.helix.calls("users") == calls  # fresh: nothing to do
+    clock.now += 1801
+    await enricher.drain()
+    assert sim.helix.calls("users") == calls + 1  # stale: refetched in one batch
+    history = await fetch(url, sa.select(schema.user_name_history))
+    assert len(history) == 30  # same names: history rows updated, not duplicated
+    assert all(h.last_seen_at > h.first_seen_at for h in history)
+
+
+async def test_faults_mid_run_lose_nothing(setup):
+    sim, enricher, clock, url = setup
+    enricher.channels = []
+    ids = _viewer_ids(sim, 420)
+    enricher.add_users(ids)
+    await enricher.fetch_users(sorted(enricher.pending_users)[:100])
+    for status in (429, 500, 401):
+        sim.helix.fail_next(status, count=1)
+        await enricher.step()
+    sim.oauth.expire_all()  # the app token expires: a new one is generated, no work lost
+    await enricher.drain()
+    rows = {r.id for r in await fetch(url, sa.select(schema.users.c.id))}
+    assert rows == set(ids)
+
+
+async def test_stream_snapshots_are_a_time_series_of_moving_viewers(setup):
+    sim, enricher, clock, url = setup
+    for _ in range(4):
+        await enricher.poll_streams()
+        clock.now += 60
+    rows = await fetch(url, sa.select(schema.stream_snapshots).order_by(schema.stream_snapshots.c.id))
+    channels = sorted(sim.world.channels)
+    assert len(rows) == 4 * len(channels)
+    for channel in channels:
+        series = [r for r in rows if r.channel == channel]
+        assert [r.fetched_at for r in series] == sorted({r.fetched_at for r in series})
+        live = sim.world.channels[channel].live
+        assert all(r.live == live for r in series)
+        if live:
+            counts = [r.viewer_count for r in series]
+            assert len(set(counts)) > 1, counts  # the viewers move
+            assert all(r.stream_id == sim.world.channels[channel].stream_id for r in series)
+
+
+async def test_channels_and_games(setup):
+    sim, enricher, clock, url = setup
+    await enricher.drain()
+    channels = {r.login: r for r in await fetch(url, sa.select(schema.channels))}
+    assert set(channels) == set(sim.world.channels)
+    for login, row in channels.items():
+        assert row.title == sim.world.channels[login].title
+    games = {r.id for r in await fetch(url, sa.select(schema.games))}
+    assert {c.game_id for c in sim.world.channels.values()} <= games
+    history = await fetch(url, sa.select(schema.channel_history))
+    assert len(history) == len(channels)  # first sight; unchanged polls add nothing
+    enricher._next_channels = 0
+    await enricher.poll_channels()
+    assert len(await fetch(url, sa.select(schema.channel_history))) == len(channels)
+
+
+async def test_recording_with_enrichment_enriches_every_chatter(sqlite_url):
+    async with Simulator(channels=2, rate=40.0, seed=8, transcripts=True) as sim:
+        config = config_for(sim, sqlite_url, ["sim_alpha", "sim_bravo"],
+                            client_id=sim.client_id, client_secret=sim.client_secret)
+        recorder, task = await start_recorder(config)
+        await sim.wait_for(lambda: len(sim.record.of_kind("privmsg")) >= 100, timeout=60)
+        await sim.stop_traffic()
+        from .helpers_wait import wait_enriched
+        await wait_enriched(recorder)
+        await drain_and_stop(sim, recorder, task)
+    chatters = {r[0] for r in await fetch(sqlite_url, sa.select(schema.messages.c.user_id).distinct())}
+    users = {r[0] for r in await fetch(sqlite_url, sa.select(schema.users.c.id))}
+    assert chatters and chatters <= users
+    snapshots = await fetch(sqlite_url, sa.select(schema.stream_snapshots))
+    assert {r.channel for r in snapshots} == {"sim_alpha", "sim_bravo"}
