@@ -35,10 +35,7 @@ from .events import (ClearChat, ClearMsg, GlobalUserState, HostTarget, Join, Nam
 from .models import Channel, Chatter, ConnectionEvent, Message, PartialChatter, RawLine
 from .pool import ConnectionPool, PoolSettings
 
-try:
-    from .api import HelixAPI
-except ImportError:  # pragma: no cover - the Helix half not there yet
-    HelixAPI = object  # type: ignore[misc,assignment]
+from .api import HelixAPI
 
 __all__ = ["Client", "Dispatcher", "MAX_MESSAGE_LENGTH"]
 
@@ -483,8 +480,7 @@ class Client(Dispatcher, HelixAPI):
         await self.cancel_handlers()
         if self._session is not None:
             await self._session.close()
-        if HelixAPI is not object:
-            await self.http.close()
+        await self.http.close()
 
     # --- channels -----------------------------------------------------------------------
     async def join_channels(self, channels: list[str] | tuple[str, ...]) -> None:
