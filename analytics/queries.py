@@ -267,3 +267,59 @@ def _clip(frame: pd.DataFrame, since: datetime | None, until: datetime | None) -
     frame["seconds"] = (frame["end"] - frame["start"]).dt.total_seconds()
     frame["session_id"] = frame["session_id"].astype("Int64")
     return frame.sort_values(["channel", "start", "state"]).reset_index(drop=True)
+
+
+def stream_sessions(con: Con, channel: str | None = None, since: datetime | None = None,
+                    until: datetime | None = None) -> pd.DataFrame:
+    """One row per stream session: a run of consecutive live ``stream_snapshots`` of a channel
+    with the same ``stream_id`` (an offline snapshot or a new stream id ends the run).
+
+    Columns: channel, stream_id, start (Helix's ``started_at``, else the first snapshot), end (the
+    last live snapshot), duration_s, snapshots, peak_viewers, mean_viewers, and what happened in
+    [start, end]: messages, chatters, messages_per_viewer (messages / mean_viewers), subs, resubs,
+    gifted_subs (as in :func:`subs_and_gifts_summary`), raids, bits. ``since``/``until`` filter
+    on the session's start."""
+    where, args = _where("start", channel, since, until)
+    streams = con.execute(f"""
+        WITH w AS (
+            SELECT channel, stream_id, live, viewer_count, started_at, fetched_at,
+                   lag(live) OVER p AS prev_live, lag(stream_id) OVER p AS prev_stream
+            FROM stream_snapshots WINDOW p AS (PARTITION BY channel ORDER BY fetched_at, id)),
+        runs AS (
+            SELECT *, sum(CASE WHEN live AND prev_live AND stream_id IS NOT DISTINCT FROM prev_stream
+                               THEN 0 ELSE 1 END) OVER (PARTITION BY channel ORDER BY fetched_at
+                               ROWS UNBOUNDED PRECEDING) AS run
+            FROM w)
+        SELECT * FROM (
+            SELECT channel, any_value(stream_id) AS stream_id,
+                   coalesce(min(started_at), min(fetched_at)) AS start, max(fetched_at) AS "end",
+                   count(*) AS snapshots, max(viewer_count) AS peak_viewers,
+                   avg(viewer_count) AS mean_viewers
+            FROM runs WHERE live GROUP BY channel, run)
+        WHERE {where}""", args).df()  # noqa: F841 (scanned below)
+    events = subs_and_gifts(con, channel)  # noqa: F841 (scanned below)
+    return con.execute(f"""
+        WITH chat AS (
+            SELECT s.channel, s.start, count(m.login) AS messages, count(DISTINCT m.login) AS chatters
+            FROM streams s LEFT JOIN messages m ON m.channel = s.channel
+             AND coalesce(m.sent_at, m.received_at)
+                 BETWEEN s.start AND s."end"
+            GROUP BY s.channel, s.start),
+        support AS (
+            SELECT s.channel, s.start,
+                   count(*) FILTER (WHERE e.kind = 'sub') AS subs,
+                   count(*) FILTER (WHERE e.kind = 'resub') AS resubs,
+                   coalesce(sum(e.amount) FILTER (WHERE e.kind = 'submysterygift'
+                            OR (e.kind = 'subgift' AND NOT e.in_gift_bomb)), 0)::BIGINT AS gifted_subs,
+                   count(*) FILTER (WHERE e.kind = 'raid') AS raids,
+                   coalesce(sum(e.amount) FILTER (WHERE e.kind = 'bits'), 0)::BIGINT AS bits
+            FROM streams s LEFT JOIN events e ON e.channel = s.channel
+             AND e."at" BETWEEN s.start AND s."end"
+            GROUP BY s.channel, s.start)
+        SELECT s.channel, s.stream_id, s.start, s."end",
+               date_diff('millisecond', s.start, s."end") / 1000.0 AS duration_s,
+               s.snapshots, s.peak_viewers, s.mean_viewers, c.messages, c.chatters,
+               CASE WHEN s.mean_viewers > 0 THEN c.messages / s.mean_viewers END AS messages_per_viewer,
+               p.subs, p.resubs, p.gifted_subs, p.raids, p.bits
+        FROM streams s JOIN chat c USING (channel, start) JOIN support p USING (channel, start)
+        ORDER BY s.channel, s.start""").df()
