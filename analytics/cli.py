@@ -2,6 +2,7 @@
 
     recorder report [--db ...] [--channel X] [--since ISO] [--until ISO] [--out DIR]
     recorder query  [--db ...] [--format table|csv|json] "SELECT ..."
+    recorder export [--db ...] [--format parquet|jsonl|csv] --out DIR [--tables a,b]
 
 ``add_*_arguments(parser)`` fill a subparser (adding ``--db`` unless the parser has it already);
 ``run_*(args)`` return an exit status and turn expected failures into one line on stderr
@@ -22,6 +23,8 @@ import pandas as pd
 from rich.console import Console
 
 from analytics.connection import open_archive
+from analytics.export import FORMATS as EXPORT_FORMATS
+from analytics.export import export_archive
 from analytics.report import print_report_tables, rich_table, write_report
 
 DEFAULT_DB = "chat.db"
@@ -138,3 +141,29 @@ def _fail(exc: BaseException) -> int:
     message = " ".join(str(exc).split()) or type(exc).__name__
     print(f"recorder: error: {message}", file=sys.stderr)
     return 2
+
+
+def add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``recorder export``."""
+    _common(parser)
+    parser.add_argument("--format", choices=EXPORT_FORMATS, default="parquet",
+                        help="file format (default parquet, zstd-compressed)")
+    parser.add_argument("--out", type=Path, required=True,
+                        help="export directory: <table>/channel=<c>/day=<d>/ files; a re-run "
+                             "adds only new rows")
+    parser.add_argument("--tables", type=lambda text: [t.strip() for t in text.split(",") if t.strip()],
+                        default=None, help="comma-separated tables (default: every table)")
+
+
+def run_export(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Export what is new in the archive; prints rows per table and the files written."""
+    out = out or sys.stdout
+    try:
+        result = export_archive(args.db, args.out, args.format, tables=args.tables, cache=args.cache)
+    except (FileNotFoundError, ValueError, duckdb.Error, OSError) as exc:
+        return _fail(exc)
+    new = {name: rows for name, rows in result.rows.items() if rows}
+    summary = ", ".join(f"{name} {rows}" for name, rows in sorted(new.items())) or "nothing new"
+    print(f"export run {result.run} ({result.format}) into {result.out_dir}: {summary}; "
+          f"{len(result.files)} file(s), {result.bytes:,} bytes", file=out)
+    return 0
