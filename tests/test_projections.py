@@ -74,3 +74,25 @@ def test_unprojected_commands_give_no_rows():
 def test_roomstate_partial_leaves_others_null():
     rows = project_line("@room-id=1;slow=10 :tmi.twitch.tv ROOMSTATE #c", NOW)[3]
     assert rows[0][1]["slow"] == 10 and rows[0][1]["r9k"] is None
+
+
+def test_fast_privmsg_row_agrees_with_the_typed_record():
+    """The projection reads tags directly; the typed record reads them through descriptors."""
+    from recorder.client.events import PrivMsg, event_from_line
+
+    for line in _lines():
+        event = event_from_line(line)
+        if not isinstance(event, PrivMsg) or not event.message_id:
+            continue
+        row = project_line(line, NOW)[3][0][1]
+        assert row["text"] == event.text and row["is_action"] == event.is_action
+        assert row["login"] == event.login and row["display_name"] == event.display_name
+        assert row["sent_at"] == event.sent_at and row["bits"] == event.bits
+        assert row["badges"] == event.badges and row["badge_info"] == event.badge_info
+        assert row["emotes"] == [{"id": e.id, "start": e.start, "end": e.end} for e in event.emotes]
+        assert (row["is_first_msg"], row["is_mod"], row["is_subscriber"]) == (
+            event.first_msg, event.is_mod, event.is_subscriber)
+        assert (row["reply_parent_msg_id"], row["reply_parent_login"], row["custom_reward_id"],
+                row["source_room_id"], row["room_id"], row["user_id"], row["color"]) == (
+            event.reply_parent_msg_id, event.reply_parent_login, event.custom_reward_id,
+            event.source_room_id, event.room_id, event.user_id, event.color)

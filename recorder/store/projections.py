@@ -16,7 +16,8 @@ from typing import Callable
 
 from recorder.client.events import (
     ClearChat, ClearMsg, Emote, Event, GlobalUserState, Join, Notice, Part, PrivMsg, RoomState,
-    UserNotice, UserState, Whisper, parse_event,
+    UserNotice, UserState, Whisper, _strip_action, parse_badges, parse_emotes, parse_event,
+    sent_at_from_ts,
 )
 from recorder.client.irc import IRCMessage, ParseError, parse_line
 
@@ -29,41 +30,65 @@ def _emotes_json(emotes: tuple[Emote, ...]) -> list[dict]:
     return [{"id": e.id, "start": e.start, "end": e.end} for e in emotes]
 
 
-def emote_rows(msg: PrivMsg) -> list[Row]:
+def emote_rows(msg: PrivMsg, text: str | None = None, emotes: tuple[Emote, ...] | None = None,
+               message_id: str | None = None, channel: str | None = None,
+               sent_at: datetime | None = None) -> list[Row]:
     """One ``emote_usages`` row per distinct emote in a message, with its count and name."""
+    text = msg.text if text is None else text
+    emotes = msg.emotes if emotes is None else emotes
     counts: dict[str, list] = {}
-    text = msg.text
-    for emote in msg.emotes:
+    for emote in emotes:
         entry = counts.get(emote.id)
         if entry is None:
             counts[emote.id] = [text[emote.start : emote.end + 1], 1]
         else:
             entry[1] += 1
+    message_id = message_id or msg.message_id
+    channel = channel or msg.channel
+    sent_at = sent_at if sent_at is not None else msg.sent_at
     return [
         ("emote_usages", {
-            "message_id": msg.message_id, "emote_id": emote_id, "channel": msg.channel,
-            "emote_name": name, "sent_at": msg.sent_at, "count": count,
+            "message_id": message_id, "emote_id": emote_id, "channel": channel,
+            "emote_name": name, "sent_at": sent_at, "count": count,
         })
         for emote_id, (name, count) in counts.items()
     ]
 
 
 def _privmsg(msg: PrivMsg, received_at: datetime) -> list[Row]:
-    if not msg.message_id or not msg.channel:
+    # The hot path of every recording: tags are read straight from the parsed line's dict
+    # (the record's descriptors read the same keys; test_projections checks they agree).
+    line = msg.line
+    tags = line.tags
+    message_id = tags.get("id")
+    channel = line.channel
+    if not message_id or not channel:
         return []
+    params = line.params
+    text, is_action = _strip_action(params[1] if len(params) > 1 else "")
+    sent_at = sent_at_from_ts(tags.get("tmi-sent-ts"))
+    emotes = parse_emotes(tags.get("emotes"), text) if tags.get("emotes") else ()
+    nick = line.nick
+    login = nick.lower() if nick else None
+    bits = tags.get("bits")
     row = {
-        "id": msg.message_id, "channel": msg.channel, "room_id": msg.room_id,
-        "user_id": msg.user_id, "login": msg.login, "display_name": msg.display_name,
-        "text": msg.text, "is_action": msg.is_action, "sent_at": msg.sent_at,
-        "received_at": received_at, "bits": msg.bits, "color": msg.color,
-        "badges": msg.badges, "badge_info": msg.badge_info, "emotes": _emotes_json(msg.emotes),
-        "is_first_msg": msg.first_msg, "is_mod": msg.is_mod, "is_subscriber": msg.is_subscriber,
-        "reply_parent_msg_id": msg.reply_parent_msg_id,
-        "reply_parent_login": msg.reply_parent_login,
-        "custom_reward_id": msg.custom_reward_id, "source_room_id": msg.source_room_id,
-        "tags": dict(msg.tags),
+        "id": message_id, "channel": channel, "room_id": tags.get("room-id"),
+        "user_id": tags.get("user-id"), "login": login,
+        "display_name": tags.get("display-name", login), "text": text, "is_action": is_action,
+        "sent_at": sent_at, "received_at": received_at,
+        "bits": (int(bits) if bits and bits.isdigit() else 0), "color": tags.get("color"),
+        "badges": parse_badges(tags.get("badges")),
+        "badge_info": parse_badges(tags.get("badge-info")), "emotes": _emotes_json(emotes),
+        "is_first_msg": tags.get("first-msg") == "1", "is_mod": tags.get("mod") == "1",
+        "is_subscriber": tags.get("subscriber") == "1",
+        "reply_parent_msg_id": tags.get("reply-parent-msg-id"),
+        "reply_parent_login": tags.get("reply-parent-user-login"),
+        "custom_reward_id": tags.get("custom-reward-id"),
+        "source_room_id": tags.get("source-room-id"), "tags": dict(tags),
     }
-    return [("messages", row), *emote_rows(msg)]
+    if not emotes:
+        return [("messages", row)]
+    return [("messages", row), *emote_rows(msg, text, emotes, message_id, channel, sent_at)]
 
 
 def _usernotice(ev: UserNotice, received_at: datetime) -> list[Row]:

@@ -28,7 +28,7 @@ from sqlalchemy import JSON, insert, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from recorder.store import schema
+from recorder.store import schema, sqlite_bulk
 from recorder.store.spool import Spool, dumps
 
 log = logging.getLogger(__name__)
@@ -414,6 +414,8 @@ class Writer:
             await driver.copy_records_to_table(
                 "raw_lines", columns=RAW_COLUMNS, records=[(i, *v) for i, v in zip(ids, values)])
             return ids
+        if self._dialect == "sqlite":
+            return await sqlite_bulk.insert_raw(conn, values)
         await conn.execute(insert(schema.raw_lines),
                            [dict(zip(RAW_COLUMNS[1:], v)) for v in values])
         last = (await conn.execute(text("SELECT last_insert_rowid()"))).scalar_one()
@@ -428,6 +430,8 @@ class Writer:
         for name, rows in groups.items():
             if self._dialect == "postgresql":
                 await _copy_rows(conn, name, rows)
+            elif self._dialect == "sqlite":
+                await sqlite_bulk.insert_rows(conn, name, rows)
             else:
                 await conn.execute(_insert_statement(name, self._dialect), _uniform(name, rows))
         return sum(len(r) for r in groups.values())
