@@ -85,7 +85,24 @@ def _add_run(sub) -> None:
     p.add_argument("--no-enrich", action="store_true", help="do not call Helix")
     p.add_argument("--spool", help="spool file for a database outage (default: next to the db)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.add_argument("--retain-days", metavar="N",
+                   help="delete raw lines and their rows older than N days, hourly, while running")
+    p.add_argument("--keep-forgetting", action=argparse.BooleanOptionalAction, default=True,
+                   help="drop lines of users in forgotten_users (recorder forget "
+                        "--keep-forgetting) before storing them (default: on)")
     p.set_defaults(func=_cmd_run)
+
+
+def _check_url(value: str, option: str, schemes: tuple[str, ...]) -> str:
+    """A one-line error for an endpoint URL that cannot work (no secrets in the message)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value or "")
+    if parts.scheme not in schemes or not parts.hostname:
+        shown = f"{parts.scheme}://{parts.hostname}" if parts.hostname else "the value given"
+        raise CLIError(f"{option} must be a {' or '.join(schemes)} URL with a host, "
+                       f"not {shown}")
+    return value
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -93,11 +110,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.duration is not None and args.duration <= 0:
         raise CLIError("--duration must be positive")
+    from recorder.privacy_cli import positive_days
+
+    retain = positive_days(args.retain_days, "--retain-days") if args.retain_days else None
+    _check_url(args.irc_url, "--irc-url", ("ws", "wss"))
+    _check_url(args.helix_url, "--helix-url", ("http", "https"))
+    _check_url(args.auth_url, "--auth-url", ("http", "https"))
     config = RecorderConfig(
         channels=_channels_from_args(args), db=args.db, irc_url=args.irc_url,
         helix_url=args.helix_url, auth_url=args.auth_url, token=args.token,
         client_id=args.client_id, client_secret=args.client_secret, duration=args.duration,
         enrich=not args.no_enrich, spool=args.spool, log_level=args.log_level,
+        retain_days=retain, keep_forgetting=args.keep_forgetting,
     )
     return run_recorder(config)
 

@@ -39,6 +39,10 @@ class RecorderConfig:
     log_level: str = "INFO"
     status_interval: float = 10.0
     max_queue: int = 100_000  # records held in memory during a database outage, then spooled
+    retain_days: float | None = None  # prune raw lines (and their rows) older than this
+    prune_interval: float = 3600.0
+    keep_forgetting: bool = True  # drop lines of users in forgotten_users before storing them
+    forget_refresh: float = 60.0  # re-read forgotten_users this often
 
     def __repr__(self) -> str:  # never show secrets
         return (f"RecorderConfig(channels={self.channels!r}, db=..., irc_url={self.irc_url!r}, "
@@ -63,6 +67,9 @@ class Recorder:
         self.counts: dict[str, int] = {}
         self.lines = 0
         self.malformed = 0
+        self.forgotten_dropped = 0  # lines of forgotten users, dropped before storing
+        self.forgotten: Any = None  # recorder.privacy.Identity when keep_forgetting
+        self._forgotten_pattern: Any = None
         self._stop = asyncio.Event()
 
     # --- hooks (called synchronously by the client, in order) ------------------------
@@ -70,6 +77,9 @@ class Recorder:
         from recorder.store.writer import RawRecord
 
         received_at = raw.received_at
+        if self.forgotten and self._is_forgotten(raw):
+            self.forgotten_dropped += 1
+            return
         if raw.message is None:
             self.malformed += 1
             record = RawRecord(received_at=received_at, line=raw.line, channel=None, command=None,
@@ -87,6 +97,39 @@ class Recorder:
                 self.enricher.observe(event)
         self.lines += 1
         self.writer.submit(record)
+
+    def _is_forgotten(self, raw: Any) -> bool:
+        from recorder.privacy import line_concerns
+
+        return line_concerns(raw.line, self.forgotten, raw.message, self._forgotten_pattern)
+
+    async def refresh_forgotten(self) -> None:
+        """Re-read ``forgotten_users`` (at start, then every ``forget_refresh`` seconds)."""
+        from recorder.privacy import load_forgotten
+
+        async with self.engine.connect() as conn:
+            who = await load_forgotten(conn)
+        self.forgotten, self._forgotten_pattern = who, who.word_pattern()
+
+    async def _forgotten_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.forget_refresh)
+            try:
+                await self.refresh_forgotten()
+            except Exception as exc:  # an outage: keep the last list, try again later
+                log.warning("could not re-read forgotten_users (%s)", type(exc).__name__)
+
+    def _start_background(self) -> list[asyncio.Task]:
+        tasks = []
+        if self.config.keep_forgetting:
+            tasks.append(asyncio.create_task(self._forgotten_loop(), name="forgotten"))
+        if self.config.retain_days:
+            from recorder.retention import prune_forever
+
+            tasks.append(asyncio.create_task(prune_forever(
+                self.engine, self.config.retain_days, interval=self.config.prune_interval),
+                name="retention"))
+        return tasks
 
     def on_connection_event(self, ev: Any) -> None:
         detail = ev.detail
@@ -130,6 +173,8 @@ class Recorder:
 
     async def run(self) -> int:
         await self.open()
+        if self.config.keep_forgetting:
+            await self.refresh_forgotten()
         self.client = self._make_client()
         self.session_id = await self.writer.start_session(
             server_url=self.config.irc_url, nick=None, version=__version__)
@@ -138,6 +183,7 @@ class Recorder:
         stop_task = asyncio.create_task(self._stop.wait(), name="stop")
         enrich_task = self._start_enrichment()
         status_task = asyncio.create_task(self._status_loop(), name="status")
+        background = self._start_background()
         try:
             done, _ = await asyncio.wait({client_task, stop_task},
                                          timeout=self.config.duration,
@@ -145,7 +191,7 @@ class Recorder:
             if client_task in done and client_task.exception() is not None:
                 raise client_task.exception()  # type: ignore[misc]
         finally:
-            for task in (stop_task, status_task, enrich_task):
+            for task in (stop_task, status_task, enrich_task, *background):
                 if task is not None:
                     task.cancel()
             await self.shutdown(client_task)
@@ -176,6 +222,8 @@ class Recorder:
         if self.engine is not None:
             await self.engine.dispose()
         log.info("stopped: %d lines recorded (%d malformed, kept raw)", self.lines, self.malformed)
+        if self.forgotten_dropped:
+            log.info("dropped %d lines of forgotten users", self.forgotten_dropped)
 
     def stop(self) -> None:
         self._stop.set()
@@ -217,6 +265,9 @@ def configure_logging(level: str = "INFO") -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("alembic", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, getattr(logging, level)))
+    from recorder.redact import install
+
+    install()  # mask oauth:..., access_token=... in every log line (defence in depth)
 
 
 def run_recorder(config: RecorderConfig) -> int:

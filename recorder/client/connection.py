@@ -9,6 +9,13 @@ the connection dead when no PONG comes within ``pong_timeout``.
 The connection ends on a close frame, an error frame, EOF (TCP drop), a dead keepalive or
 :meth:`close`; ``closed`` (a future) then holds the reason, and ``on_closed(connection,
 reason)`` is called once. RECONNECT is just a line here: the pool decides what to do with it.
+
+Bounds (memory stays small whatever the server sends): a websocket message larger than
+``MAX_FRAME_BYTES`` is refused by aiohttp (close code 1009: the connection ends and reconnects
+like after any drop, and the gap is recorded). A line longer than ``MAX_LINE_CHARS`` (Twitch
+lines are under ~10 KB: 8 KB of tags plus 512 bytes) is still handed on whole, so it is stored
+raw, but unparsed, with the error ``line too long``; an unterminated line that grows past
+``MAX_LINE_CHARS`` across frames is handed on the same way and the buffer starts over.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import aiohttp
 
 from .errors import AuthenticationError
 from .events import parse_event
-from .irc import IRCProtocol, ProtocolState
+from .irc import IRCProtocol, LineReceived, ParseError, ProtocolState
 from .models import RawLine
 
 __all__ = ["Connection", "LineCallback", "ClosedCallback"]
@@ -33,6 +40,8 @@ log = logging.getLogger(__name__)
 LineCallback = Callable[["Connection", RawLine], Awaitable[None]]
 ClosedCallback = Callable[["Connection", str], None]
 _UTC = timezone.utc
+MAX_FRAME_BYTES = 8 * 1024 * 1024
+MAX_LINE_CHARS = 64 * 1024
 
 
 class Connection:
@@ -73,7 +82,7 @@ class Connection:
         ConnectionError (or OSError / aiohttp errors) when the connection fails or closes."""
         timeout = aiohttp.ClientWSTimeout(ws_close=self.pong_timeout)
         self._ws = await self._session.ws_connect(self.url, timeout=timeout, autoping=True,
-                                                  max_msg_size=0)
+                                                  max_msg_size=MAX_FRAME_BYTES)
         self.protocol.initiate()
         await self._flush()
         self._tasks.append(asyncio.create_task(self._read_loop(), name=f"irc-read-{self.id}"))
@@ -123,7 +132,14 @@ class Connection:
             await self._flush()
         received_at = datetime.now(_UTC)
         on_line, conn_id = self._on_line, self.id
-        for item in protocol.events_received():
+        items = protocol.events_received()
+        if len(protocol._buffer) > MAX_LINE_CHARS:  # no end of line in sight: hand it on now
+            items.append(LineReceived(protocol._buffer, None))
+            protocol._buffer = ""
+        for item in items:
+            if len(item.line) > MAX_LINE_CHARS:
+                item = LineReceived(item.line, None, ParseError(
+                    f"line too long ({len(item.line)} > {MAX_LINE_CHARS} characters)", item.line))
             message = item.message
             event = None
             if message is not None:

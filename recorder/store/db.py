@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An :class:`AsyncEngine` for ``url`` (a path or URL) with the project's settings."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
+        create_private_file(make_url(url).database)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -87,6 +89,22 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         options.update(kwargs)
         return create_async_engine(url, **options)
     return create_async_engine(url, **kwargs)
+
+
+def create_private_file(path: str | os.PathLike | None) -> None:
+    """Create ``path`` empty and readable by its owner only (0600) if it does not exist yet.
+
+    SQLite gives its ``-wal`` and ``-shm`` files the permissions of the database file, so the
+    whole archive stays owner-only. An existing file keeps the permissions its owner chose.
+    """
+    if not path or str(path) == ":memory:" or str(path).startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:  # a missing directory and the like: SQLite itself reports it
+        pass
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

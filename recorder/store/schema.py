@@ -269,6 +269,23 @@ games = Table(
     Column("igdb_id", Text), _time("fetched_at", nullable=False),
 )
 
+# --- privacy (recorder forget) ---------------------------------------------------------------
+
+forgotten_users = Table(
+    "forgotten_users", metadata,
+    Column("user_id", Text), Column("login", Text), _time("forgotten_at", nullable=False),
+    UniqueConstraint("user_id", "login"),
+)
+"""Users whose lines ``recorder run --keep-forgetting`` drops before storing them."""
+
+forget_audit = Table(
+    "forget_audit", metadata, _id(),
+    _time("at", nullable=False), Column("actor", Text), Column("user_id", Text),
+    Column("login", Text), Column("counts", JSONType, nullable=False),
+    Column("keep_forgetting", Boolean, nullable=False),
+)
+"""One row per ``recorder forget``: who ran it, when, rows deleted per table; never content."""
+
 #: Projection tables (rows derived from raw_lines), in a safe order to insert and to rebuild.
 PROJECTION_TABLES: tuple[str, ...] = (
     "messages", "usernotices", "moderation_events", "membership_events", "notices",

@@ -32,6 +32,13 @@ def _hook(obj: dict[str, Any]) -> Any:
     return obj
 
 
+def _open_private(path: Path, mode: str) -> Any:
+    """``open(path, mode)`` creating the file readable by its owner only (0600): spooled lines
+    are chat content."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)
+    return os.fdopen(os.open(path, flags, 0o600), mode)
+
+
 def dumps(obj: Any) -> str:
     """One spool line (ASCII JSON, so lone surrogates and any text survive)."""
     return json.dumps(obj, default=_default, separators=(",", ":"))
@@ -78,7 +85,7 @@ class Spool:
     def append(self, line: str) -> None:
         """Add one line; fsync once every ``sync_every`` lines or ``sync_interval`` seconds."""
         if self._out is None:
-            self._out = open(self.path, "ab")
+            self._out = _open_private(self.path, "ab")
         self._out.write(line.encode("ascii") + b"\n")
         self.pending += 1
         self._unsynced += 1
@@ -116,7 +123,7 @@ class Spool:
             self._remove()
             return
         tmp = self._pos_path.with_name(self._pos_path.name + ".tmp")
-        with open(tmp, "w") as f:
+        with _open_private(tmp, "w") as f:
             f.write(str(offset))
             f.flush()
             os.fsync(f.fileno())
@@ -136,7 +143,7 @@ class Spool:
                 rest = f.read()
         self.close()
         tmp = self.path.with_name(self.path.name + ".tmp")
-        with open(tmp, "wb") as f:
+        with _open_private(tmp, "wb") as f:
             f.write(b"".join(line.encode("ascii") + b"\n" for line in lines) + rest)
             f.flush()
             os.fsync(f.fileno())
