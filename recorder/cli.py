@@ -8,6 +8,9 @@
     recorder enrich [--db ...]                           backfill Helix data for an archive
     recorder report [--db ...] [--out DIR]               tables, plots, an HTML report
     recorder query [--db ...] "SELECT ..."               read-only DuckDB SQL
+    recorder export [--db ...] --format parquet --out D   partitioned, incremental export
+    recorder forget --user LOGIN [--db ...]              hard-delete a user everywhere
+    recorder prune --older-than DAYS [--db ...]          retention
 """
 from __future__ import annotations
 
@@ -225,8 +228,24 @@ def _add_query(sub) -> None:
     p.set_defaults(func=run_query)
 
 
+def _add_export(sub) -> None:
+    from analytics.cli import add_export_arguments, run_export
+
+    p = sub.add_parser("export", help="Parquet/JSONL/CSV partitioned by channel and day, incremental")
+    _db_arg(p)
+    add_export_arguments(p)
+    p.set_defaults(func=run_export)
+
+
+def _add_privacy(sub) -> None:
+    from recorder.privacy_cli import add_forget, add_prune
+
+    add_forget(sub)
+    add_prune(sub)
+
+
 COMMANDS: list[Callable] = [_add_run, _add_simulate, _add_db, _add_coverage, _add_summary,
-                            _add_enrich, _add_report, _add_query]
+                            _add_enrich, _add_report, _add_query, _add_export, _add_privacy]
 
 
 def build_parser() -> argparse.ArgumentParser:
