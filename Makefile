@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test bench demo clean
+.PHONY: venv test bench demo clean fuzz soak
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -21,6 +21,13 @@ bench: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m recorder.demo
+
+fuzz: $(STAMP)
+	FUZZ_PROFILE=fuzz-long $(BIN)/python -m pytest -q tests/fuzz $(PYTEST_ARGS)
+
+SOAK_SECONDS ?= 180
+soak: $(STAMP)
+	SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m bench.soak
 
 clean:
 	rm -rf $(VENV) build *.egg-info
