@@ -38,7 +38,7 @@ class RecorderConfig:
     spool: str | None = None
     log_level: str = "INFO"
     status_interval: float = 10.0
-    max_queue: int = 100_000  # records held in memory during a database outage, then spooled
+    max_queue: int = 20_000  # records held in memory (about 80 MB) before spilling to the spool
     retain_days: float | None = None  # prune raw lines (and their rows) older than this
     prune_interval: float = 3600.0
     keep_forgetting: bool = True  # drop lines of users in forgotten_users before storing them
