@@ -37,8 +37,11 @@ def intervals(events: Iterable[dict], sessions: dict[int, datetime | None]) -> l
     for ev in events:
         sid, at, kind, channel = ev["session_id"], ev["at"], ev["kind"], ev["channel"]
         last_at[sid] = at
-        if kind == "joined" and channel and (sid, channel) not in open_:
-            open_[(sid, channel)] = (at, _conn(ev["detail"]))
+        if kind == "joined" and channel:
+            # a RECONNECT handover joins on the new connection before the old one closes:
+            # the span carries on, now owned by the new connection
+            start = open_[(sid, channel)][0] if (sid, channel) in open_ else at
+            open_[(sid, channel)] = (start, _conn(ev["detail"]))
         elif kind in ("parted", "join_failed") and channel and (sid, channel) in open_:
             start, _ = open_.pop((sid, channel))
             out.append(Interval(channel, start, at, sid))

@@ -9,7 +9,7 @@ from recorder.store import schema
 from recorder.store.projections import project_line
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "twitch_docs_examples.jsonl"
+CORPUS = Path(__file__).resolve().parent / "data" / "twitch_docs_examples.jsonl"
 LOCAL = Path(__file__).resolve().parent / "client" / "data" / "real_lines.jsonl"
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPORA = (ROOT / "tests" / "client" / "data" / "real_lines.jsonl",
-           Path("/work/shared/corpus/twitch_docs_examples.jsonl"))
+           ROOT / "tests" / "data" / "twitch_docs_examples.jsonl")
 
 
 def _load() -> list[str]:

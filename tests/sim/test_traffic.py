@@ -20,7 +20,7 @@ from recorder.sim.traffic import ChannelTraffic
 from recorder.sim.world import World
 from tests.sim.conftest import FakeClock, connect
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "twitch_docs_examples.jsonl"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "twitch_docs_examples.jsonl"
 # Documented differences between the docs examples and live traffic (PROTOCOL.md / corpus notes).
 LIVE_NAMES = {"msg-param-recipient-name": "msg-param-recipient-user-name"}
 
