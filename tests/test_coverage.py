@@ -13,11 +13,15 @@ def ev(sec, kind, channel=None, conn=1):
             "channel": channel, "detail": f"conn={conn}"}
 
 
+def secs(t):
+    return int((t - T0).total_seconds())
+
+
 def test_disconnect_makes_a_gap_until_the_rejoin():
     spans = intervals([ev(0, "connected"), ev(1, "joined", "a"), ev(10, "disconnected"),
                        ev(15, "connected", conn=2), ev(16, "joined", "a", conn=2)],
                       {1: T0 + timedelta(seconds=30)})
-    assert [(s.start.second, s.end.second) for s in spans] == [(1, 10), (16, 30)]
+    assert [(secs(s.start), secs(s.end)) for s in spans] == [(1, 10), (16, 30)]
 
 
 def test_reconnect_handover_is_not_a_gap():
@@ -26,10 +30,10 @@ def test_reconnect_handover_is_not_a_gap():
               ev(22, "joined", "a", conn=2), ev(22, "joined", "b", conn=2),
               ev(24, "disconnected", conn=1)]
     spans = intervals(events, {1: T0 + timedelta(seconds=60)})
-    assert [(s.channel, s.start.second, s.end.second) for s in spans] == [("a", 1, 60), ("b", 1, 60)]
+    assert [(s.channel, secs(s.start), secs(s.end)) for s in spans] == [("a", 1, 60), ("b", 1, 60)]
 
 
 def test_part_and_join_failure_end_a_span():
     spans = intervals([ev(0, "joined", "a"), ev(5, "parted", "a"), ev(7, "join_failed", "b")],
                       {1: None})
-    assert [(s.channel, s.start.second, s.end.second) for s in spans] == [("a", 0, 5)]
+    assert [(s.channel, secs(s.start), secs(s.end)) for s in spans] == [("a", 0, 5)]
