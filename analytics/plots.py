@@ -59,6 +59,11 @@ def messages_per_minute(frame: pd.DataFrame, path: Path,
         for number, (start, end) in enumerate(zip(spans["start"], spans["end"])):
             axes.axvspan(start, end, color="#999999", alpha=0.25,
                          label="not recording" if number == 0 else None)
+    first, last = frame["minute"].min(), frame["minute"].max()
+    if last - first < pd.Timedelta(minutes=3):  # a short recording: show minutes, not years
+        axes.set_xlim(first - pd.Timedelta(minutes=2), last + pd.Timedelta(minutes=2))
+        axes.xaxis.set_major_locator(mdates.MinuteLocator(tz="UTC"))
+        axes.set_ylim(bottom=0)
     axes.set_title("Messages per minute")
     axes.set_ylabel("messages")
     axes.legend(loc="upper left", fontsize="small")
