@@ -567,12 +567,17 @@ EVENT_TYPES: dict[str, type[Event]] = {
 }
 
 
+_new_event = object.__new__
+
+
 def parse_event(msg: IRCMessage) -> Event:
     """The typed record for a parsed line; never raises."""
-    cls: Callable[[IRCMessage], Event] | None = EVENT_TYPES.get(msg.command)
+    cls = EVENT_TYPES.get(msg.command)
     if cls is None:
         cls = Numeric if msg.command.isdigit() else Unknown
-    return cls(msg)
+    event = _new_event(cls)  # what Event.__init__ does, without the call: the hot path
+    event.line = msg
+    return event
 
 
 def event_from_line(line: str) -> Event:
