@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any
 
 from .irc import IRCMessage, parse_line
 
