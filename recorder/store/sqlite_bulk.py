@@ -32,8 +32,11 @@ def _datetime(value: datetime | None) -> str | None:
             f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}")
 
 
+_encode = json.JSONEncoder().encode  # what json.dumps(value) does, without its per-call setup
+
+
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value)
+    return None if value is None else _encode(value)
 
 
 def _bool(value: Any) -> int | None:
@@ -51,7 +54,7 @@ def _converter(column: Any) -> Converter | None:
 
 
 @lru_cache(maxsize=64)
-def _plan(name: str, columns: tuple[str, ...]) -> tuple[str, tuple[Converter | None, ...]]:
+def _plan(name: str, columns: tuple[str, ...]) -> tuple[str, Callable[[dict], tuple]]:
     table = schema.metadata.tables[name]
     unknown = set(columns) - set(table.c.keys())
     if unknown:
@@ -60,14 +63,24 @@ def _plan(name: str, columns: tuple[str, ...]) -> tuple[str, tuple[Converter | N
     conflict = f" ON CONFLICT ({', '.join(keys)}) DO NOTHING" if keys else ""
     sql = (f"INSERT INTO {name} ({', '.join(columns)}) "
            f"VALUES ({', '.join('?' for _ in columns)}){conflict}")
-    return sql, tuple(_converter(table.c[c]) for c in columns)
+    return sql, _row_function(table, columns)
 
 
-def _tuples(rows: Sequence[dict], columns: tuple[str, ...],
-            converters: tuple[Converter | None, ...]) -> list[tuple]:
-    pairs = list(zip(columns, converters))
-    return [tuple(conv(row.get(col)) if conv else row.get(col) for col, conv in pairs)
-            for row in rows]
+def _row_function(table: Any, columns: tuple[str, ...]) -> Callable[[dict], tuple]:
+    """``row -> tuple`` for these columns, as one generated expression (no per-value loop)."""
+    env: dict[str, Any] = {}
+    parts = []
+    for index, column in enumerate(columns):
+        conv = _converter(table.c[column])
+        getter = f"get({column!r})"
+        if conv is None:
+            parts.append(getter)
+        else:
+            env[f"c{index}"] = conv
+            parts.append(f"c{index}({getter})")
+    source = f"def row_tuple(row):\n    get = row.get\n    return ({', '.join(parts)},)\n"
+    exec(compile(source, f"<sqlite_bulk {table.name}>", "exec"), env)  # noqa: S102 - names are our columns
+    return env["row_tuple"]
 
 
 async def insert_rows(conn: AsyncConnection, name: str, rows: Sequence[dict]) -> None:
@@ -79,9 +92,8 @@ async def insert_rows(conn: AsyncConnection, name: str, rows: Sequence[dict]) ->
     columns: dict[str, None] = {}
     for row in rows:
         columns.update(dict.fromkeys(row))
-    cols = tuple(columns)
-    sql, converters = _plan(name, cols)
-    await conn.exec_driver_sql(sql, _tuples(rows, cols, converters))
+    sql, row_tuple = _plan(name, tuple(columns))
+    await conn.exec_driver_sql(sql, [row_tuple(row) for row in rows])
 
 
 RAW_SQL = ("INSERT INTO raw_lines (session_id, received_at, channel, command, line, parse_error) "
