@@ -3,7 +3,9 @@
 Prints where to point a client (IRC websocket, Helix, OAuth), a client id/secret registered in
 the simulator, a ready user token, and the channel names. Fault flags repeat faults on a timer;
 lines typed on stdin trigger faults by hand (``reconnect``, ``drop``, ``close``, ``silent``,
-``wake``, ``malformed``, ``slow <seconds>``, ``emit <channel> <kind>``, ``status``).
+``wake``, ``malformed``, ``slow <seconds>``, ``emit <channel> <kind>``, ``helix <status> [count]``
+(the next Helix requests answer 429, 500, 503 or 401), ``expire`` (every OAuth token expires),
+``status``). ``--helix-fault STATUS:SECONDS`` repeats a Helix fault on a timer.
 """
 
 from __future__ import annotations
@@ -39,7 +41,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="drop every connection without a close frame this often")
     parser.add_argument("--malformed-every", type=float, default=None, metavar="SECONDS",
                         help="send junk lines to every connection this often")
+    parser.add_argument("--helix-fault", action="append", default=[], type=helix_fault,
+                        metavar="STATUS:SECONDS",
+                        help="answer one Helix request with STATUS (429, 500, 503, 401) every "
+                             "SECONDS; repeatable")
     parser.add_argument("--no-stdin", action="store_true", help="do not read fault commands from stdin")
+
+
+def helix_fault(text: str) -> tuple[int, float]:
+    """``"429:30"`` -> (429, 30.0): argparse type of ``--helix-fault``."""
+    status, _, every = text.partition(":")
+    try:
+        code, period = int(status), float(every)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected STATUS:SECONDS, got {text!r}") from None
+    if code not in (401, 429, 500, 502, 503) or period <= 0:
+        raise argparse.ArgumentTypeError(f"expected a status of 401/429/500/502/503 and a positive "
+                                         f"period, got {text!r}")
+    return code, period
+
+
+async def _repeat_helix_fault(sim: Simulator, status: int, period: float) -> None:
+    while True:
+        await asyncio.sleep(period)
+        sim.helix.fail_next(status, 1)
 
 
 def banner(sim: Simulator, token: str) -> str:
@@ -78,6 +103,13 @@ async def handle_command(sim: Simulator, line: str, out: TextIO) -> None:
         sim.slow_down(float(args[0]) if args else 0.0)
     elif cmd == "emit" and len(args) >= 2:
         await sim.emit(args[0], args[1])
+    elif cmd == "helix" and args:
+        count = int(args[1]) if len(args) > 1 else 1
+        sim.helix.fail_next(int(args[0]), count)
+        out.write(f"the next {count} Helix request(s) answer {int(args[0])}\n")
+    elif cmd == "expire":
+        sim.oauth.expire_all()
+        out.write("every OAuth token expired\n")
     elif cmd == "status":
         for conn in sim.connections:
             out.write(f"{conn.describe()}\n")
@@ -115,6 +147,8 @@ async def serve(args: argparse.Namespace, out: TextIO = sys.stdout) -> None:
         out.write(banner(sim, token) + "\n")
         out.flush()
         tasks = FaultSchedule(args.reconnect_every, args.drop_every, args.malformed_every).start(sim.irc)
+        tasks += [asyncio.create_task(_repeat_helix_fault(sim, status, period))
+                  for status, period in getattr(args, "helix_fault", [])]
         if not args.no_stdin and sys.stdin is not None and sys.stdin.isatty():
             tasks.append(asyncio.create_task(_read_stdin(sim, out)))
         try:
