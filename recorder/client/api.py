@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from recorder.client.errors import HTTPException
+from recorder.client.errors import HTTPException, InvalidContent
 from recorder.client.helix_models import (ChannelInfo, ChatBadge, ChatterColor, CheerEmote, Clip,
                                           Game, GlobalEmote, PartialUser, SearchUser, Stream,
                                           Tag, Team, User, Video, WebhookSubscription)
@@ -114,6 +114,15 @@ class HelixAPI:
     async def update_chatter_color(self, token: str, user_id: Id, color: str) -> None:
         """Set the chat colour of the token's user (``user:manage:chat_color``)."""
         await self._http.request_body("PUT", "chat/color", {"user_id": user_id, "color": color}, token=token)
+
+    async def send_whisper(self, token: str, from_user_id: Id, to_user_id: Id, message: str) -> None:
+        """Send a whisper the way Twitch takes them today: ``POST /helix/whispers`` with a user
+        token (``user:manage:whispers``) of ``from_user_id`` (IRC ``/w`` no longer works)."""
+        if not message:
+            raise InvalidContent("a whisper needs a message")
+        await self._http.request_body("POST", "whispers",
+                                      {"from_user_id": from_user_id, "to_user_id": to_user_id},
+                                      json={"message": message}, token=token)
 
     async def search_channels(self, query: str, *, live_only: bool = False) -> list[SearchUser]:
         """Channels matching ``query`` (live ones only with ``live_only``)."""

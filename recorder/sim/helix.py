@@ -89,6 +89,9 @@ class HelixState:
         self.deleted_videos: set[str] = set()
         self.eventsub_subscriptions: list[dict[str, Any]] = []
         self.webhook_subscriptions: list[dict[str, Any]] = []
+        self.whispers: list[dict[str, Any]] = []  # POST /whispers, in order
+        #: async callback(whisper dict), set by the facade to deliver whispers over IRC
+        self.on_whisper: Callable[[dict[str, Any]], Awaitable[None]] | None = None
 
     # -- test controls ----------------------------------------------------------------------
     def fail_next(self, status: int, count: int = 1, retry_after: float | None = None) -> None:

@@ -219,6 +219,36 @@ async def put_chat_color(call: Call) -> web.Response:
     return web.Response(status=204)
 
 
+async def post_whisper(call: Call) -> web.Response:
+    """``POST /whispers?from_user_id=&to_user_id=`` with ``{"message": ...}``: how whispers
+    are sent today (IRC /w is gone). Delivered to the recipient's IRC connections as WHISPER."""
+    token = call.require_user("user:manage:whispers")
+    from_id, to_id = call.value("from_user_id"), call.value("to_user_id")
+    if not from_id or not to_id:
+        raise HelixError(400, 'Missing required parameter "from_user_id" or "to_user_id"')
+    if from_id != token.user_id:
+        raise HelixError(401, "The ID in from_user_id must match the user ID found in the request's OAuth token.")
+    recipient = call.state.world.users_by_id.get(to_id)
+    if recipient is None:
+        raise HelixError(404, "The ID in to_user_id was not found.")
+    try:
+        payload = await call.request.json()
+    except ValueError:
+        raise HelixError(400, "The request body must be JSON") from None
+    message = (payload or {}).get("message") if isinstance(payload, dict) else None
+    if not message or not isinstance(message, str):
+        raise HelixError(400, 'The "message" field is required')
+    if len(message) > 10_000:
+        raise HelixError(400, "The message is too long")
+    sender = call.state.world.users_by_id.get(from_id)
+    whisper = {"from_user_id": from_id, "from_login": sender.login if sender else token.login,
+               "to_user_id": to_id, "to_login": recipient.login, "message": message}
+    call.state.whispers.append(whisper)
+    if call.state.on_whisper is not None:
+        await call.state.on_whisper(whisper)
+    return web.Response(status=204)
+
+
 async def not_found(call: Call) -> dict[str, Any]:
     raise HelixError(404, "")
 
@@ -232,7 +262,7 @@ def register(app: web.Application, state: HelixState) -> None:
         ("GET", "/streams", get_streams), ("GET", "/games", get_games),
         ("GET", "/games/top", get_top_games), ("GET", "/search/categories", search_categories),
         ("GET", "/search/channels", search_channels), ("GET", "/chat/color", get_chat_color),
-        ("PUT", "/chat/color", put_chat_color), *MEDIA_ROUTES,
+        ("PUT", "/chat/color", put_chat_color), ("POST", "/whispers", post_whisper), *MEDIA_ROUTES,
     ]
     for method, path, fn in routes:
         app.router.add_route(method, path, endpoint(state, fn))

@@ -26,6 +26,7 @@ from recorder.sim.ircserver import IRCServer
 from recorder.sim.oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OAuthState, add_oauth_routes
 from recorder.sim.record import SentRecord
 from recorder.sim.traffic import ChannelTraffic, TrafficRunner
+from recorder.sim.wire import build_line, find_emotes, format_emotes, user_prefix
 from recorder.sim.world import World
 
 __all__ = ["Simulator"]
@@ -56,10 +57,27 @@ class Simulator:
                              join_rate=join_rate, seed=seed, clock=clock,
                              transcripts=transcripts)
         self.app.router.add_get("/", self.irc.handle)
+        self.helix.on_whisper = self._deliver_whisper
         self.generators = {name: ChannelTraffic(self.world, chan, self.irc.rooms[name], seed=seed, clock=clock)
                            for name, chan in self.world.channels.items()}
         self.traffic = TrafficRunner(self.generators, self._send_facts, rate=rate, seed=seed)
         self._runner: web.AppRunner | None = None
+
+    async def _deliver_whisper(self, whisper: dict[str, Any]) -> None:
+        """A whisper sent through Helix reaches the recipient's IRC connections as WHISPER."""
+        sender = self.world.users_by_id.get(whisper["from_user_id"])
+        self._whisper_ids = getattr(self, "_whisper_ids", 0) + 1
+        low, high = sorted([whisper["from_user_id"], whisper["to_user_id"]], key=int)
+        tags = {"badges": "", "color": sender.color if sender else "",
+                "display-name": sender.display_name if sender else whisper["from_login"],
+                "emotes": format_emotes(find_emotes(whisper["message"])),
+                "message-id": str(self._whisper_ids), "thread-id": f"{low}_{high}", "turbo": "0",
+                "user-id": whisper["from_user_id"], "user-type": ""}
+        line = build_line("WHISPER", [whisper["to_login"]], tags=tags,
+                          prefix=user_prefix(whisper["from_login"]), trailing=whisper["message"])
+        for conn in self.irc.connections:
+            if conn.nick == whisper["to_login"] and conn.wants("WHISPER"):
+                conn.send([conn.shape(line)])
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
