@@ -46,6 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="answer one Helix request with STATUS (429, 500, 503, 401) every "
                              "SECONDS; repeatable")
     parser.add_argument("--no-stdin", action="store_true", help="do not read fault commands from stdin")
+    from recorder.replay_cli import add_from_db_arguments
+
+    add_from_db_arguments(parser)  # --from-db, --channel, --speed: serve a recorded archive
 
 
 def helix_fault(text: str) -> tuple[int, float]:
@@ -161,6 +164,10 @@ async def serve(args: argparse.Namespace, out: TextIO = sys.stdout) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Blocking entry point for ``recorder simulate``; returns the exit status."""
+    if getattr(args, "from_db", None):
+        from recorder.replay_cli import run_from_db
+
+        return run_from_db(args)
     try:
         asyncio.run(serve(args))
     except OSError as exc:

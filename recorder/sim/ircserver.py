@@ -55,6 +55,8 @@ class IRCServer:
         self.silent_new = False
         self.line_delay = 0.0
         self._joins: dict[str, deque[float]] = defaultdict(deque)
+        #: ``hook(conn, channel)`` after each successful JOIN (e.g. serving a recorded archive)
+        self.join_hooks: list[Callable[[SimConnection, str], None]] = []
         self._rng = random.Random(seed ^ 0x1DC)
 
     # -- state changes and waiting ------------------------------------------------------------
@@ -211,6 +213,8 @@ class IRCServer:
             conn.channels.add(channel)
             conn.send(self._join_lines(conn, channel, room))
             self._tell_members(conn, channel, "JOIN")
+            for hook in self.join_hooks:
+                hook(conn, channel)
         await self.notify()
 
     def _room(self, channel: str) -> RoomState | None:
