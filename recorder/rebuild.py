@@ -8,6 +8,8 @@ the tables written live. Surrogate ids match too: the tables are emptied so that
 are inserted in raw-line order, batch by batch, as the writer did. (PostgreSQL only: a sequence
 value burnt live by a rolled-back batch during an outage is not burnt again, so ids after such an
 outage may differ by the gap.) A line stored with a ``parse_error`` got no rows live, and gets none.
+The non-unique indexes of the projection tables are dropped while rows are loaded and created
+again at the end (a bulk load is several times faster without them).
 
 Resumable, as in eventsourcing: ``projection_state`` row ``rebuild`` holds the last raw line id
 whose rows are committed, updated in the SAME transaction as each batch, and row
@@ -84,6 +86,7 @@ async def _rebuild(engine: AsyncEngine, from_scratch: bool, batch_size: int,
     done, total = await _counts(engine, after, target)
     if progress is not None:
         progress(done, total)
+    await _secondary_indexes(engine, drop=True)  # bulk load first, index once at the end
     async for batch in read_raw_lines(engine, after_id=after, upto_id=target, batch_size=batch_size):
         stats.rows += await _commit_batch(engine, batch)
         stats.lines += len(batch)
@@ -91,6 +94,7 @@ async def _rebuild(engine: AsyncEngine, from_scratch: bool, batch_size: int,
         done += len(batch)
         if progress is not None:
             progress(done, total)
+    await _secondary_indexes(engine, drop=False)
     async with engine.begin() as conn:
         await _set_state(conn, STATE, target)
         await conn.execute(sa.delete(schema.projection_state)
@@ -113,6 +117,19 @@ async def _start(engine: AsyncEngine, from_scratch: bool) -> tuple[int, int]:
         await _set_state(conn, STATE, 0)
         await _set_state(conn, TARGET, target)
         return 0, target
+
+
+async def _secondary_indexes(engine: AsyncEngine, *, drop: bool) -> None:
+    """Drop (or create again) the non-unique indexes of the projection tables. Keys and unique
+    constraints stay: ON CONFLICT needs them. An interrupted rebuild leaves them dropped until
+    a rerun finishes; their definitions are the schema's (the same as the migrations')."""
+    def apply(sync_conn: sa.Connection) -> None:
+        for name in schema.PROJECTION_TABLES:
+            for index in schema.metadata.tables[name].indexes:
+                if not index.unique:
+                    (index.drop if drop else index.create)(sync_conn, checkfirst=True)
+    async with engine.begin() as conn:
+        await conn.run_sync(apply)
 
 
 async def _counts(engine: AsyncEngine, after: int, target: int) -> tuple[int, int]:
