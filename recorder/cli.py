@@ -11,6 +11,8 @@
     recorder export [--db ...] --format parquet --out D   partitioned, incremental export
     recorder forget --user LOGIN [--db ...]              hard-delete a user everywhere
     recorder prune --older-than DAYS [--db ...]          retention
+    recorder replay [--db ...] module:handler            stored chat into any handler, as if live
+    recorder rebuild [--db ...]                          every projection table from raw_lines
 """
 from __future__ import annotations
 
@@ -244,8 +246,16 @@ def _add_privacy(sub) -> None:
     add_prune(sub)
 
 
+def _add_replay_rebuild(sub) -> None:
+    from recorder.replay_cli import add_rebuild, add_replay
+
+    add_replay(sub)
+    add_rebuild(sub)
+
+
 COMMANDS: list[Callable] = [_add_run, _add_simulate, _add_db, _add_coverage, _add_summary,
-                            _add_enrich, _add_report, _add_query, _add_export, _add_privacy]
+                            _add_enrich, _add_report, _add_query, _add_export, _add_privacy,
+                            _add_replay_rebuild]
 
 
 def build_parser() -> argparse.ArgumentParser:
