@@ -204,7 +204,17 @@ class Event:
 Event.FIELDS = ()
 
 
-class _ChatCommon(Event):
+class _Timed(Event):
+    """A command carrying ``tmi-sent-ts``: the raw epoch milliseconds and the UTC time."""
+
+    tmi_sent_ts = Tag("tmi-sent-ts", "int")
+
+    @cached_property
+    def sent_at(self) -> datetime | None:
+        return sent_at_from_ts(self.line.tags.get("tmi-sent-ts"))
+
+
+class _ChatCommon(_Timed):
     """Fields shared by PRIVMSG and USERNOTICE (who, where, when, how they look)."""
 
     channel = _Channel()
@@ -214,11 +224,6 @@ class _ChatCommon(Event):
     color = Tag("color")
     is_mod = Tag("mod", "flag")
     is_subscriber = Tag("subscriber", "flag")
-    tmi_sent_ts = Tag("tmi-sent-ts", "int")
-
-    @cached_property
-    def sent_at(self) -> datetime | None:
-        return sent_at_from_ts(self.line.tags.get("tmi-sent-ts"))
 
     @cached_property
     def badges(self) -> dict[str, str]:
@@ -340,14 +345,13 @@ class Notice(Event):
         return params[-1] if len(params) > 1 else None
 
 
-class ClearChat(Event):
+class ClearChat(_Timed):
     """``kind`` is ``ban`` (no duration), ``timeout`` (``duration_s``) or ``clear`` (no target)."""
 
     channel = _Channel()
     room_id = Tag("room-id")
     target_user_id = Tag("target-user-id")
     duration_s = Tag("ban-duration", "int")
-    tmi_sent_ts = Tag("tmi-sent-ts", "int")
 
     @property
     def target_login(self) -> str | None:
@@ -360,19 +364,14 @@ class ClearChat(Event):
             return "clear"
         return "timeout" if self.duration_s is not None else "ban"
 
-    @cached_property
-    def sent_at(self) -> datetime | None:
-        return sent_at_from_ts(self.line.tags.get("tmi-sent-ts"))
 
-
-class ClearMsg(Event):
+class ClearMsg(_Timed):
     """One deleted message: who wrote it, its id and its text (``room_id`` is often empty)."""
 
     channel = _Channel()
     room_id = Tag("room-id")
     login = Tag("login")
     target_message_id = Tag("target-msg-id")
-    tmi_sent_ts = Tag("tmi-sent-ts", "int")
 
     @property
     def text(self) -> str | None:
@@ -383,10 +382,6 @@ class ClearMsg(Event):
     def is_action(self) -> bool:
         params = self.line.params
         return len(params) > 1 and _strip_action(params[1])[1]
-
-    @cached_property
-    def sent_at(self) -> datetime | None:
-        return sent_at_from_ts(self.line.tags.get("tmi-sent-ts"))
 
 
 class RoomState(Event):
