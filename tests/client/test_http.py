@@ -22,19 +22,7 @@ from recorder.client.http import HelixHTTP
 from recorder.sim.helix import HelixState, add_helix_routes
 from recorder.sim.oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OAuthState, add_oauth_routes
 from recorder.sim.world import World
-
-
-class FakeClock:
-    """Epoch seconds that move only when told to."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from fakes import FakeClock
 
 
 class Sleeper:

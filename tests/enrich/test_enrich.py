@@ -12,21 +12,14 @@ from recorder.enrich import Enricher
 from recorder.sim.server import Simulator
 from recorder.store import schema
 from recorder.store.db import make_engine, upgrade_to_head
+from fakes import FakeClock
 
 from recording.helpers import config_for, drain_and_stop, fetch, start_recorder
 
 
-class Clock:
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 async def setup(sqlite_url):
-    clock = Clock()
+    clock = FakeClock(1_800_000_000.0)
     await upgrade_to_head(sqlite_url)
     engine = make_engine(sqlite_url)
     async with Simulator(channels=3, traffic=False, seed=4, users=600, clock=clock) as sim:

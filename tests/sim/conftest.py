@@ -14,21 +14,9 @@ import pytest
 
 from recorder.client.irc import IRCMessage, ParseError, parse_line
 from recorder.sim.server import Simulator
+from fakes import FakeClock
 
 ALL_CAPS = "twitch.tv/tags twitch.tv/commands twitch.tv/membership"
-
-
-class FakeClock:
-    """A clock that moves only when told to."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class IRCTestClient:

@@ -17,19 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from recorder.sim.helix import HelixState, add_helix_routes, decode_cursor, encode_cursor
 from recorder.sim.oauth import DEFAULT_CLIENT_ID, OAuthState, add_oauth_routes
 from recorder.sim.world import World
-
-
-class FakeClock:
-    """A clock that only moves when told to."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from fakes import FakeClock
 
 
 @dataclass

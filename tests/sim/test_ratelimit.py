@@ -5,19 +5,7 @@ from __future__ import annotations
 import pytest
 
 from recorder.sim.ratelimit import RateLimiter, TokenBucket, too_many_requests_body
-
-
-class FakeClock:
-    """A clock that only moves when told to."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from fakes import FakeClock
 
 
 def test_bucket_counts_down_and_refuses_when_empty() -> None:

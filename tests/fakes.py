@@ -1,0 +1,15 @@
+"""Test doubles shared by the whole suite (tests/ is on sys.path: ``from fakes import FakeClock``)."""
+from __future__ import annotations
+
+
+class FakeClock:
+    """Epoch seconds that move only when told to."""
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
