@@ -32,12 +32,12 @@ async def demo(seconds: float, db: Path, rate: float, channels: int) -> int:
         await Recorder(config).run()
     print()
     await print_summary(str(db))
-    try:
-        from analytics.report import write_report
-    except ImportError:
-        return 0
+    from analytics.report import print_report_tables, write_report
+
+    print()
+    print_report_tables(str(db))
     out = write_report(str(db), Path("demo-report"))
-    print(f"\nreport: {out}")
+    print(f"\nreport (plots inlined, open in a browser): {out.resolve()}")
     return 0
 
 
