@@ -48,8 +48,10 @@ class StatusView:
         }
 
     def table(self, snap: dict[str, Any]) -> Table:
-        table = Table(title=f"recorder: {snap['lines']:,} lines, queue {snap['queue']}, "
-                            f"written {snap['written']}, spooled {snap['spooled']}")
+        table = Table(title="recorder",
+                      caption=f"{snap['lines']:,} lines read, {snap['written'] or 0:,} written, "
+                              f"queue {snap['queue']}, spooled {snap['spooled']}, "
+                              f"malformed {snap['malformed']}, connections {snap['connections']}")
         table.add_column("channel")
         table.add_column("joined")
         table.add_column("lines", justify="right")
