@@ -63,7 +63,12 @@ class FakeTime:
 
 
 async def test_paced_by_the_recorded_gaps_divided_by_speed(archive):
-    expected = await channel_lines(archive, "sim_bravo")
+    from recorder.sim.connection import COMMANDS_CAP_ONLY
+
+    # a client without capabilities is only sent what Twitch would send it (no membership, no
+    # cap-only commands): the pacing spans those lines
+    expected = [(line, at) for line, at in await channel_lines(archive, "sim_bravo")
+                if not served_line(line)[1] and served_line(line)[0] not in COMMANDS_CAP_ONLY]
     fake = FakeTime()
     async with Simulator(channel_names=["sim_bravo"], channels=1, traffic=False) as sim:
         async with ArchivePlayer(archive, speed=8.0, sleep=fake.sleep, clock=fake.clock) as player:
@@ -71,13 +76,28 @@ async def test_paced_by_the_recorded_gaps_divided_by_speed(archive):
             client = await connect(sim, caps=None)  # no tags capability: tags are stripped
             try:
                 await client.send("JOIN #sim_bravo")
-                await client.wait_for(lambda: sum(" PRIVMSG " in l for l in client.raw)
-                                      == sum(" PRIVMSG " in l for l, _ in expected), timeout=30)
                 span = (expected[-1][1] - expected[0][1]).total_seconds()
+                # done when every recorded PRIVMSG arrived and the player slept through the span
+                await client.wait_for(lambda: sum(" PRIVMSG " in l for l in client.raw)
+                                      == sum(" PRIVMSG " in l for l, _ in expected)
+                                      and sum(fake.sleeps) >= span / 8.0 - 1e-6, timeout=30)
                 assert sum(fake.sleeps) == pytest.approx(span / 8.0)
                 assert not any(l.startswith("@") for l in client.raw)
             finally:
                 await client.close()
+
+
+def twitchio_handles(line: str) -> bool:
+    """Whether TwitchIO 2.10 delivers this PRIVMSG at all (see the test below)."""
+    from twitchio.parse import parser
+
+    try:
+        parsed = parser(line, "justinfan12345")
+    except Exception:  # noqa: BLE001 - its own crash
+        return False
+    badges = (parsed or {}).get("badges") or {}
+    versions = badges.get("badges", "")
+    return parsed is not None and all(item.count("/") <= 1 for item in versions.split(",") if item)
 
 
 def _simulate_args(*argv: str) -> argparse.Namespace:
@@ -95,10 +115,15 @@ async def test_twitchio_receives_the_recorded_messages(archive, monkeypatch):
     from recorder.replay_cli import serve_archive
 
     m = schema.messages
-    rows = await fetch(archive, sa.select(m.c.id, m.c.login, m.c.text, m.c.is_action)
+    raw = schema.raw_lines
+    rows = await fetch(archive, sa.select(m.c.id, m.c.login, m.c.text, m.c.is_action, raw.c.line)
+                       .join(raw, raw.c.id == m.c.raw_line_id)
                        .where(m.c.channel == "sim_charlie").order_by(m.c.raw_line_id))
-    # TwitchIO 2.10 leaves /me messages in their CTCP wrapping
-    expected = [(i, login, f"\x01ACTION {text}\x01" if action else text) for i, login, text, action in rows]
+    # TwitchIO 2.10 leaves /me messages in their CTCP wrapping; and it drops some real lines
+    # (a badge version containing "/", which it splits on every "/"; lines its regex parser
+    # refuses): the protocol facts we get right. Those are not expected from it.
+    expected = [(i, login, f"\x01ACTION {text}\x01" if action else text)
+                for i, login, text, action, line in rows if twitchio_handles(line)]
     args = _simulate_args("--from-db", archive.split("///", 1)[1], "--channel", "sim_charlie",
                           "--port", "0", "--speed", "max")
     out, stop = io.StringIO(), asyncio.Event()
