@@ -167,7 +167,9 @@ class Event:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        names = list(cls.FIELDS)
+        names: list[str] = []
+        for base in reversed(cls.__mro__[1:]):  # every base's fields, in definition order
+            names += [n for n in getattr(base, "FIELDS", ()) if n not in names]
         for name, value in vars(cls).items():
             if isinstance(value, _FIELD_TYPES) and not name.startswith("_") and name not in names:
                 names.append(name)
@@ -204,6 +206,18 @@ class Event:
 Event.FIELDS = ()
 
 
+class _Badged(Event):
+    """A command carrying ``badges`` and ``badge-info``."""
+
+    @cached_property
+    def badges(self) -> dict[str, str]:
+        return parse_badges(self.line.tags.get("badges"))
+
+    @cached_property
+    def badge_info(self) -> dict[str, str]:
+        return parse_badges(self.line.tags.get("badge-info"))
+
+
 class _Timed(Event):
     """A command carrying ``tmi-sent-ts``: the raw epoch milliseconds and the UTC time."""
 
@@ -214,7 +228,7 @@ class _Timed(Event):
         return sent_at_from_ts(self.line.tags.get("tmi-sent-ts"))
 
 
-class _ChatCommon(_Timed):
+class _ChatCommon(_Timed, _Badged):
     """Fields shared by PRIVMSG and USERNOTICE (who, where, when, how they look)."""
 
     channel = _Channel()
@@ -224,14 +238,6 @@ class _ChatCommon(_Timed):
     color = Tag("color")
     is_mod = Tag("mod", "flag")
     is_subscriber = Tag("subscriber", "flag")
-
-    @cached_property
-    def badges(self) -> dict[str, str]:
-        return parse_badges(self.line.tags.get("badges"))
-
-    @cached_property
-    def badge_info(self) -> dict[str, str]:
-        return parse_badges(self.line.tags.get("badge-info"))
 
     @cached_property
     def emotes(self) -> tuple[Emote, ...]:
@@ -401,17 +407,9 @@ def _emote_sets(value: str | None) -> list[str]:
     return [s for s in value.split(",") if s] if value else []
 
 
-class _UserStateCommon(Event):
+class _UserStateCommon(_Badged):
     display_name = Tag("display-name")
     color = Tag("color")
-
-    @cached_property
-    def badges(self) -> dict[str, str]:
-        return parse_badges(self.line.tags.get("badges"))
-
-    @cached_property
-    def badge_info(self) -> dict[str, str]:
-        return parse_badges(self.line.tags.get("badge-info"))
 
     @cached_property
     def emote_sets(self) -> list[str]:
