@@ -18,6 +18,7 @@ from recorder.sim.server import Simulator
 from recorder.store import schema
 from tests.recording.helpers import fetch
 from tests.sim.conftest import connect
+from fakes import FakeTime
 
 
 async def channel_lines(db: str, channel: str) -> list[tuple[str, datetime]]:
@@ -47,19 +48,6 @@ async def test_a_joined_client_gets_the_channel_as_recorded(archive):
             assert player.lines_sent == len(recorded)
         for c in clients:
             await c.close()
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 async def test_paced_by_the_recorded_gaps_divided_by_speed(archive):

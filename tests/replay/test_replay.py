@@ -19,6 +19,7 @@ from recorder.replay import Replayer, replay, replay_into
 from recorder.replay_cli import add_replay
 from recorder.store import schema
 from tests.recording.helpers import fetch
+from fakes import FakeTime
 
 
 class Collector(Client):
@@ -113,24 +114,9 @@ async def test_wait_for_inside_a_handler(archive):
     assert sorted(quiz.pairs) == sorted(expected)
 
 
-class FakeTime:
-    """A clock that moves only when the replay sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 @pytest.mark.parametrize("speed,factor", [("realtime", 1.0), (4, 4.0), ("2.5", 2.5)])
 async def test_paced_by_the_recorded_gaps(archive, speed, factor):
-    fake = FakeTime()
+    fake = FakeTime(100.0)
     when: list[tuple[datetime, float]] = []
     bot = Client()
     bot.add_raw_hook(lambda raw: when.append((raw.received_at, fake.now)))
