@@ -88,12 +88,17 @@ class Recorder:
         else:
             channel, command = describe_line(raw.message)
             event = raw.event if raw.event is not None else parse_event(raw.message)
+            try:
+                rows, error = project(event, received_at), None
+            except Exception as exc:  # a projection bug must never cost the raw line
+                rows, error = [], f"not projected: {type(exc).__name__}: {exc}"[:500]
+                log.exception("projection failed; the line is stored raw")
             record = RawRecord(received_at=received_at, line=raw.line, channel=channel,
-                               command=command, session_id=self.session_id,
-                               rows=project(event, received_at))
+                               command=command, session_id=self.session_id, rows=rows,
+                               parse_error=error)
             if channel:
                 self.counts[channel] = self.counts.get(channel, 0) + 1
-            if self.enricher is not None:
+            if self.enricher is not None and error is None:
                 self.enricher.observe(event)
         self.lines += 1
         self.writer.submit(record)

@@ -113,3 +113,21 @@ async def test_secrets_never_reach_the_database_or_the_logs(sqlite_url, caplog):
     data = open(path, "rb").read()
     for secret in secrets:
         assert secret.encode() not in data
+
+
+async def test_a_projection_bug_still_stores_the_raw_line(sqlite_url, monkeypatch):
+    import recorder.recording as recording
+
+    def broken(event, received_at):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(recording, "project", broken)
+    async with Simulator(channels=1, traffic=False, seed=3, transcripts=True) as sim:
+        recorder, task = await start_recorder(config_for(sim, sqlite_url, ["sim_alpha"], enrich=False))
+        await sim.emit("sim_alpha", "privmsg")
+        await drain_and_stop(sim, recorder, task)
+        sent = [line for transcript in sim.transcripts() for line in transcript]
+    t = schema.raw_lines
+    rows = await fetch(sqlite_url, sa.select(t.c.line, t.c.parse_error).order_by(t.c.id))
+    assert [r.line for r in rows] == sent
+    assert all(r.parse_error == "not projected: RuntimeError: boom" for r in rows)
