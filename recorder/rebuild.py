@@ -21,21 +21,26 @@ record of how far it went), so the next run starts afresh. Lines a live recorder
 """
 from __future__ import annotations
 
+import asyncio
+import collections
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from recorder.replay import read_raw_lines
+from recorder.store.rawlog import read_raw_lines
 from recorder.store import schema, sqlite_bulk
 from recorder.store.db import make_engine, upgrade_to_head
 from recorder.store.projections import project_line
-from recorder.store.writer import _copy_rows, _insert_statement, _uniform
+from recorder.store.writer import insert_groups
 
-__all__ = ["rebuild", "RebuildStats", "STATE", "TARGET"]
+__all__ = ["rebuild", "RebuildStats", "STATE", "TARGET", "auto_workers", "project_batch"]
 
 STATE = "rebuild"
 TARGET = "rebuild:target"
@@ -52,6 +57,7 @@ class RebuildStats:
     resumed_from: int = 0  # raw line id this call continued after (0: from the start)
     target: int = 0  # last raw line id covered
     seconds: float = 0.0
+    pending_lines: int = 0  # lines of the batch being inserted (not yet counted above)
 
     def summary(self) -> str:
         how = f"resumed after raw line {self.resumed_from}" if self.resumed_from else "from scratch"
@@ -61,39 +67,61 @@ class RebuildStats:
 
 
 async def rebuild(db: str | AsyncEngine, *, from_scratch: bool = False, batch_size: int = 5000,
-                  progress: Progress | None = None, migrate: bool = True) -> RebuildStats:
+                  progress: Progress | None = None, migrate: bool = True,
+                  workers: int = 0) -> RebuildStats:
     """Rebuild every projection table of ``db`` (a path, URL or engine) from ``raw_lines``.
 
     ``progress(done, total)`` is called after each committed batch (an exception it raises
     stops the rebuild there: what is committed stays, and a rerun resumes after it).
+    ``workers``: processes that parse and project batches while this one inserts (0: none,
+    projected here; :func:`auto_workers` gives the CLI's default). Worker processes are spawned,
+    so a script calling this with workers needs the ``if __name__ == "__main__":`` guard.
     """
     if isinstance(db, AsyncEngine):
-        return await _rebuild(db, from_scratch, batch_size, progress)
+        return await _rebuild(db, from_scratch, batch_size, progress, workers)
     if migrate:
         await upgrade_to_head(db)
     engine = make_engine(db)
     try:
-        return await _rebuild(engine, from_scratch, batch_size, progress)
+        return await _rebuild(engine, from_scratch, batch_size, progress, workers)
     finally:
         await engine.dispose()
 
 
 async def _rebuild(engine: AsyncEngine, from_scratch: bool, batch_size: int,
-                   progress: Progress | None) -> RebuildStats:
+                   progress: Progress | None, workers: int) -> RebuildStats:
     started = time.perf_counter()
+    await _secondary_indexes(engine, drop=True)  # bulk load first, index once at the end
     after, target = await _start(engine, from_scratch)
     stats = RebuildStats(resumed_from=after, target=target)
     done, total = await _counts(engine, after, target)
     if progress is not None:
         progress(done, total)
-    await _secondary_indexes(engine, drop=True)  # bulk load first, index once at the end
-    async for batch in read_raw_lines(engine, after_id=after, upto_id=target, batch_size=batch_size):
-        stats.rows += await _commit_batch(engine, batch)
-        stats.lines += len(batch)
-        stats.batches += 1
-        done += len(batch)
-        if progress is not None:
-            progress(done, total)
+    workers = workers if total - done > 2 * batch_size else 0  # not worth a process
+    with _Projector(workers, engine.dialect.name) as projector:
+        # three stages at once: reading the next batches, projecting them, inserting the one
+        # before. Projecting here holds the GIL that the driver's thread needs for every row
+        # it binds, so the overlap is partial; with a worker process it is real.
+        projected: collections.deque[asyncio.Future[Projected]] = collections.deque()
+        inserting: asyncio.Task[int] | None = None
+        reader = read_raw_lines(engine, after_id=after, upto_id=target, batch_size=batch_size)
+        try:
+            async for batch in reader:
+                projected.append(projector.submit(batch))
+                while len(projected) > projector.depth or (projected and projected[0].done()):
+                    inserting, done = await _next_insert(engine, projected.popleft(), inserting,
+                                                         stats, done, total, progress)
+            while projected:
+                inserting, done = await _next_insert(engine, projected.popleft(), inserting,
+                                                     stats, done, total, progress)
+            if inserting is not None:
+                await _finish_insert(inserting, stats, done, total, progress)
+        except BaseException:
+            for future in [*projected, *([inserting] if inserting else [])]:
+                future.cancel()
+            await asyncio.gather(*projected, *([inserting] if inserting else []),
+                                 return_exceptions=True)
+            raise
     await _secondary_indexes(engine, drop=False)
     async with engine.begin() as conn:
         await _set_state(conn, STATE, target)
@@ -103,9 +131,38 @@ async def _rebuild(engine: AsyncEngine, from_scratch: bool, batch_size: int,
     return stats
 
 
+def auto_workers() -> int:
+    """One worker process when this machine has a spare CPU (the insert and the projection of
+    the next batch then run side by side), else none."""
+    return 1 if (os.cpu_count() or 1) > 1 else 0
+
+
+async def _next_insert(engine: AsyncEngine, future: "asyncio.Future[Projected]",
+                       inserting: "asyncio.Task[int] | None", stats: RebuildStats, done: int,
+                       total: int, progress: Progress | None) -> tuple["asyncio.Task[int]", int]:
+    """Wait for the next projected batch, then for the insert before it; start its insert."""
+    batch = await future
+    if inserting is not None:
+        done = await _finish_insert(inserting, stats, done, total, progress)
+    stats.pending_lines = batch.lines
+    return asyncio.ensure_future(_commit_batch(engine, batch)), done
+
+
+async def _finish_insert(inserting: "asyncio.Task[int]", stats: RebuildStats, done: int,
+                         total: int, progress: Progress | None) -> int:
+    stats.rows += await inserting
+    stats.lines += stats.pending_lines
+    stats.batches += 1
+    done += stats.pending_lines
+    if progress is not None:
+        progress(done, total)
+    return done
+
+
 async def _start(engine: AsyncEngine, from_scratch: bool) -> tuple[int, int]:
     """(the raw line id to continue after, the last id to cover); empties the tables when
-    starting over."""
+    starting over. Crash-safe in any step: the ``rebuild:target`` row goes first (without it a
+    rerun starts over), and comes back with the new target once the tables are empty."""
     state = schema.projection_state
     async with engine.begin() as conn:
         rows = dict((await conn.execute(sa.select(state.c.name, state.c.last_raw_line_id)
@@ -113,10 +170,13 @@ async def _start(engine: AsyncEngine, from_scratch: bool) -> tuple[int, int]:
         if TARGET in rows and STATE in rows and not from_scratch:
             return rows[STATE], rows[TARGET]
         target = (await conn.execute(sa.select(sa.func.max(schema.raw_lines.c.id)))).scalar() or 0
+        await conn.execute(sa.delete(state).where(state.c.name == TARGET))
+    async with engine.connect() as conn:
         await _empty_projections(conn)
+    async with engine.begin() as conn:
         await _set_state(conn, STATE, 0)
         await _set_state(conn, TARGET, target)
-        return 0, target
+    return 0, target
 
 
 async def _secondary_indexes(engine: AsyncEngine, *, drop: bool) -> None:
@@ -142,17 +202,28 @@ async def _counts(engine: AsyncEngine, after: int, target: int) -> tuple[int, in
 
 
 async def _empty_projections(conn: AsyncConnection) -> None:
+    """Empty every projection table (ids restart at 1) and commit."""
     if conn.dialect.name == "postgresql":
         await conn.execute(sa.text(f"TRUNCATE {', '.join(schema.PROJECTION_TABLES)} RESTART IDENTITY"))
+        await conn.commit()
         return
-    for name in reversed(schema.PROJECTION_TABLES):
-        await conn.execute(schema.metadata.tables[name].delete())
-    if conn.dialect.name == "sqlite":  # tables declared AUTOINCREMENT (none today) restart too
-        names = ", ".join(f"'{n}'" for n in schema.PROJECTION_TABLES)
-        exists = await conn.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'")
-        if exists.first() is not None:
-            await conn.exec_driver_sql(f"DELETE FROM sqlite_sequence WHERE name IN ({names})")
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:  # projection tables are only children: with the checks off, SQLite truncates
+        await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # (outside a transaction)
+    try:
+        for name in reversed(schema.PROJECTION_TABLES):
+            await conn.execute(schema.metadata.tables[name].delete())
+        if sqlite:  # tables declared AUTOINCREMENT (none today) restart too
+            names = ", ".join(f"'{n}'" for n in schema.PROJECTION_TABLES)
+            exists = await conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'")
+            if exists.first() is not None:
+                await conn.exec_driver_sql(f"DELETE FROM sqlite_sequence WHERE name IN ({names})")
+        await conn.commit()
+    finally:
+        if sqlite:
+            await conn.rollback()
+            await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 async def _set_state(conn: AsyncConnection, name: str, last_id: int) -> None:
@@ -163,24 +234,82 @@ async def _set_state(conn: AsyncConnection, name: str, last_id: int) -> None:
         await conn.execute(sa.insert(state).values(name=name, **values))
 
 
-async def _commit_batch(engine: AsyncEngine, batch: list[tuple]) -> int:
-    """Project a batch of raw lines and insert the rows, with the progress mark, in ONE
-    transaction; the number of rows offered."""
+@dataclass
+class Projected:
+    """One batch of raw lines, projected: its rows by table (as dicts, or for SQLite already
+    as ``(INSERT statement, tuples)``), how many lines, and the last raw line id."""
+
+    groups: dict[str, Any]
+    lines: int
+    last_id: int
+
+
+def project_batch(batch: list[tuple], dialect: str) -> Projected:
+    """Project a batch of ``(id, received_at, line, parse_error)``; pure (runs in workers)."""
     groups: dict[str, list[dict]] = {}
-    for raw_id, received_at, line, parse_error in batch:
+    _project_into(groups, batch)
+    return _finish(groups, batch, dialect)
+
+
+def _project_into(groups: dict[str, list[dict]], lines: list[tuple]) -> None:
+    for raw_id, received_at, line, parse_error in lines:
         if parse_error is not None:
             continue  # stored without rows live (malformed, or rows the database refused)
         for table, values in project_line(line, received_at)[3]:
             values["raw_line_id"] = raw_id
             groups.setdefault(table, []).append(values)
+
+
+def _finish(groups: dict[str, list[dict]], batch: list[tuple], dialect: str) -> Projected:
+    encoded: dict[str, Any] = groups
+    if dialect == "sqlite":
+        encoded = {name: sqlite_bulk.encode_rows(name, rows) for name, rows in groups.items()}
+    return Projected(encoded, len(batch), batch[-1][0])
+
+
+async def _project_here(batch: list[tuple], dialect: str, chunk: int = 250) -> Projected:
+    """:func:`project_batch` in this process, giving the event loop a turn every ``chunk``
+    lines: the insert running meanwhile needs a few round trips to reach its ``executemany``."""
+    groups: dict[str, list[dict]] = {}
+    for start in range(0, len(batch), chunk):
+        _project_into(groups, batch[start:start + chunk])
+        await asyncio.sleep(0)
+    return _finish(groups, batch, dialect)
+
+
+class _Projector:
+    """Projects batches in this process, or in ``workers`` spawned processes (a fork of a
+    process running threads and an event loop is not safe), keeping their order."""
+
+    def __init__(self, workers: int, dialect: str) -> None:
+        self.dialect = dialect
+        self.depth = workers + 1 if workers else 0  # batches in flight beyond the one inserting
+        self.pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+                     if workers else None)
+
+    def submit(self, batch: list[tuple]) -> "asyncio.Future[Projected]":
+        if self.pool is None:
+            return asyncio.ensure_future(_project_here(batch, self.dialect))
+        return asyncio.get_running_loop().run_in_executor(self.pool, project_batch, batch,
+                                                          self.dialect)
+
+    def __enter__(self) -> "_Projector":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+async def _commit_batch(engine: AsyncEngine, batch: Projected) -> int:
+    """Insert a projected batch, with the progress mark, in ONE transaction; the number of
+    rows offered."""
     async with engine.begin() as conn:
-        dialect = conn.dialect.name
-        for name, rows in groups.items():
-            if dialect == "postgresql":
-                await _copy_rows(conn, name, rows)
-            elif dialect == "sqlite":
-                await sqlite_bulk.insert_rows(conn, name, rows)
-            else:
-                await conn.execute(_insert_statement(name, dialect), _uniform(name, rows))
-        await _set_state(conn, STATE, batch[-1][0])
-    return sum(len(rows) for rows in groups.values())
+        if engine.dialect.name == "sqlite":
+            for sql, rows in batch.groups.values():
+                await conn.exec_driver_sql(sql, rows)
+            count = sum(len(rows) for _, rows in batch.groups.values())
+        else:
+            count = await insert_groups(conn, batch.groups)
+        await _set_state(conn, STATE, batch.last_id)
+    return count

@@ -38,23 +38,21 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from types import ModuleType
-from typing import Any, AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, Awaitable, Callable, Sequence
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from recorder.client.client import Client, Dispatcher
 from recorder.client.events import parse_event
 from recorder.client.irc import ParseError, parse_line
 from recorder.client.models import RawLine
-from recorder.store import schema
 from recorder.store.db import make_engine
+from recorder.store.rawlog import read_raw_lines
 
 __all__ = ["Replayer", "ReplayStats", "replay", "replay_into", "as_client", "parse_time",
            "parse_speed", "read_raw_lines"]
 
 Sleep = Callable[[float], Awaitable[Any]]
-Row = tuple[int, datetime, str, "str | None"]
 _DEDUP = frozenset({"PRIVMSG", "USERNOTICE"})
 _RECENT_IDS = 100_000
 
@@ -111,39 +109,6 @@ def as_client(handler: Any) -> Client:
     for name, func in coroutines.items():
         client.add_event(func, name)
     return client
-
-
-async def read_raw_lines(engine: AsyncEngine, *, channels: Sequence[str] | None = None,
-                         since: datetime | None = None, until: datetime | None = None,
-                         after_id: int = 0, upto_id: int | None = None,
-                         batch_size: int = 5000) -> AsyncIterator[list[Row]]:
-    """Batches of ``(id, received_at, line, parse_error)`` in id order (keyset pagination), the
-    next batch fetched while the caller works on the current one."""
-    t = schema.raw_lines
-    query = sa.select(t.c.id, t.c.received_at, t.c.line, t.c.parse_error).order_by(t.c.id)
-    if channels:
-        query = query.where(t.c.channel.in_(list(channels)))
-    if since is not None:
-        query = query.where(t.c.received_at >= since)
-    if until is not None:
-        query = query.where(t.c.received_at < until)
-    if upto_id is not None:
-        query = query.where(t.c.id <= upto_id)
-    async with engine.connect() as conn:
-        async def fetch(last: int) -> list[Row]:
-            result = await conn.execute(query.where(t.c.id > last).limit(batch_size))
-            return [tuple(r) for r in result.all()]  # type: ignore[misc]
-        batch = await fetch(after_id)
-        while batch:
-            ahead = asyncio.ensure_future(fetch(batch[-1][0])) if len(batch) == batch_size else None
-            try:
-                yield batch
-            except BaseException:
-                if ahead is not None:
-                    ahead.cancel()
-                    await asyncio.gather(ahead, return_exceptions=True)
-                raise
-            batch = await ahead if ahead is not None else []
 
 
 @dataclass

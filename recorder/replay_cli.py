@@ -3,7 +3,7 @@
 
     recorder replay --db chat.db [--channel X ...] [--since ISO] [--until ISO]
                     [--speed max|realtime|N] module:handler
-    recorder rebuild --db chat.db [--from-scratch] [--batch N]
+    recorder rebuild --db chat.db [--from-scratch] [--batch N] [--workers N]
     recorder simulate --from-db chat.db [--channel X ...] [--speed N]
 """
 from __future__ import annotations
@@ -54,6 +54,9 @@ def add_rebuild(sub: Any) -> None:
     p.add_argument("--from-scratch", action="store_true",
                    help="start over even if an earlier rebuild was interrupted")
     p.add_argument("--batch", type=int, default=5000, help="raw lines per transaction (default 5000)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="processes projecting batches while this one inserts (default: 1 when "
+                        "the machine has more than one CPU, else 0)")
     p.set_defaults(func=run_rebuild)
 
 
@@ -125,10 +128,13 @@ def run_rebuild(args: argparse.Namespace, console: Any = None) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from recorder.rebuild import rebuild
+    from recorder.rebuild import auto_workers, rebuild
 
     if args.batch < 1:
         raise _cli_error("--batch must be at least 1")
+    workers = auto_workers() if args.workers is None else args.workers
+    if workers < 0:
+        raise _cli_error("--workers must be 0 or more")
     _require_archive(args.db)
     console = console or Console()
     columns = (TextColumn("rebuild"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -139,7 +145,7 @@ def run_rebuild(args: argparse.Namespace, console: Any = None) -> int:
             bar.update(task, completed=done, total=total)
 
         stats = asyncio.run(rebuild(args.db, from_scratch=args.from_scratch,
-                                    batch_size=args.batch, progress=progress))
+                                    batch_size=args.batch, progress=progress, workers=workers))
     console.print(stats.summary(), highlight=False)
     return 0
 

@@ -25,7 +25,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from recorder.client.irc import ParseError, parse_line
-from recorder.replay import Sleep, read_raw_lines
+from recorder.replay import Sleep
+from recorder.store.rawlog import read_raw_lines
 from recorder.sim.connection import SimConnection
 from recorder.store import schema
 from recorder.store.db import make_engine

@@ -7,12 +7,12 @@ values), and the rows go to the driver in one ``executemany`` inside the writer'
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import JSON, Boolean
+import orjson
+from sqlalchemy import JSON
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from recorder.store import schema
@@ -20,37 +20,28 @@ from recorder.store import schema
 Converter = Callable[[Any], Any]
 
 
-def _datetime(value: datetime | None) -> str | None:
+def datetime_text(value: datetime | None) -> str | None:
     """Aware datetime -> naive UTC text as SQLAlchemy's SQLite DATETIME stores it."""
     if value is None:
         return None
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: times must be timezone-aware")
-    if value.utcoffset():
+    if value.tzinfo is not timezone.utc and value.utcoffset():
         value = value.astimezone(timezone.utc)
-    return (f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:"
-            f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}")
+    return value.isoformat(" ", "microseconds")[:26]  # "YYYY-MM-DD HH:MM:SS.ffffff" (no offset)
 
 
-_encode = json.JSONEncoder().encode  # what json.dumps(value) does, without its per-call setup
-
-
-def _json(value: Any) -> str | None:
-    return None if value is None else _encode(value)
-
-
-def _bool(value: Any) -> int | None:
-    return None if value is None else int(bool(value))
+def json_text(value: Any) -> str | None:
+    """A JSON column's text (compact, UTF-8; None stays NULL): orjson, ~10x ``json.dumps``."""
+    return None if value is None else orjson.dumps(value).decode()
 
 
 def _converter(column: Any) -> Converter | None:
     if isinstance(column.type, schema.UTCDateTime):
-        return _datetime
+        return datetime_text
     if isinstance(column.type, JSON) or isinstance(getattr(column.type, "impl", None), JSON):
-        return _json
-    if isinstance(column.type, Boolean):
-        return _bool
-    return None
+        return json_text
+    return None  # booleans bind as they are: sqlite3 stores True/False as 1/0
 
 
 @lru_cache(maxsize=64)
@@ -83,17 +74,22 @@ def _row_function(table: Any, columns: tuple[str, ...]) -> Callable[[dict], tupl
     return env["row_tuple"]
 
 
-async def insert_rows(conn: AsyncConnection, name: str, rows: Sequence[dict]) -> None:
-    """Insert projection rows of one table (ON CONFLICT DO NOTHING where it has a key)."""
-    if not rows:
-        return
+def encode_rows(name: str, rows: Sequence[dict]) -> tuple[str, list[tuple]]:
+    """The INSERT statement (ON CONFLICT DO NOTHING where the table has a key) for projection
+    rows of one table, and the rows as the tuples it takes. Pure: also runs in a worker process."""
     if name not in schema.PROJECTION_TABLES:
         raise ValueError(f"not a projection table: {name!r}")
     columns: dict[str, None] = {}
     for row in rows:
         columns.update(dict.fromkeys(row))
     sql, row_tuple = _plan(name, tuple(columns))
-    await conn.exec_driver_sql(sql, [row_tuple(row) for row in rows])
+    return sql, [row_tuple(row) for row in rows]
+
+
+async def insert_rows(conn: AsyncConnection, name: str, rows: Sequence[dict]) -> None:
+    """Insert projection rows of one table (ON CONFLICT DO NOTHING where it has a key)."""
+    if rows:
+        await conn.exec_driver_sql(*encode_rows(name, rows))
 
 
 RAW_SQL = ("INSERT INTO raw_lines (session_id, received_at, channel, command, line, parse_error) "
@@ -103,6 +99,6 @@ RAW_SQL = ("INSERT INTO raw_lines (session_id, received_at, channel, command, li
 async def insert_raw(conn: AsyncConnection, values: Sequence[tuple]) -> list[int]:
     """Insert raw lines ``(session_id, received_at, channel, command, line, parse_error)`` in
     order; their ids (consecutive: the single writer holds SQLite's write lock)."""
-    await conn.exec_driver_sql(RAW_SQL, [(s, _datetime(r), c, m, l, e) for s, r, c, m, l, e in values])
+    await conn.exec_driver_sql(RAW_SQL, [(s, datetime_text(r), c, m, l, e) for s, r, c, m, l, e in values])
     last = (await conn.exec_driver_sql("SELECT last_insert_rowid()")).scalar_one()
     return list(range(last - len(values) + 1, last + 1))

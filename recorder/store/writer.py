@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from recorder.store import schema, sqlite_bulk
+from recorder.store.sqlite_bulk import json_text
 from recorder.store.spool import Spool, dumps
 
 log = logging.getLogger(__name__)
@@ -426,15 +426,9 @@ class Writer:
         groups: dict[str, list[dict]] = {}
         for raw, raw_id in zip(raws, ids):
             for table, values in raw.rows:
-                groups.setdefault(table, []).append({**values, "raw_line_id": raw_id})
-        for name, rows in groups.items():
-            if self._dialect == "postgresql":
-                await _copy_rows(conn, name, rows)
-            elif self._dialect == "sqlite":
-                await sqlite_bulk.insert_rows(conn, name, rows)
-            else:
-                await conn.execute(_insert_statement(name, self._dialect), _uniform(name, rows))
-        return sum(len(r) for r in groups.values())
+                values["raw_line_id"] = raw_id  # set again on a retry, with the new id
+                groups.setdefault(table, []).append(values)
+        return await insert_groups(conn, groups)
 
     # --- errors -----------------------------------------------------------------------------
 
@@ -450,6 +444,21 @@ class Writer:
                 self._on_error(exc, detail)
             except Exception:
                 log.exception("on_error handler failed")
+
+
+async def insert_groups(conn: AsyncConnection, groups: dict[str, list[dict]]) -> int:
+    """Insert projection rows (table -> rows) by the dialect's bulk path: SQLite
+    ``executemany``, PostgreSQL ``COPY``, else SQLAlchemy; ON CONFLICT DO NOTHING on the
+    tables' keys. The number of rows offered."""
+    dialect = conn.dialect.name
+    for name, rows in groups.items():
+        if dialect == "postgresql":
+            await _copy_rows(conn, name, rows)
+        elif dialect == "sqlite":
+            await sqlite_bulk.insert_rows(conn, name, rows)
+        else:
+            await conn.execute(_insert_statement(name, dialect), _uniform(name, rows))
+    return sum(len(rows) for rows in groups.values())
 
 
 def _insert_statement(name: str, dialect: str) -> Any:
@@ -481,7 +490,7 @@ async def _copy_rows(conn: AsyncConnection, name: str, rows: list[dict]) -> None
     stage, cols = f"_stage_{name}", ", ".join(f'"{n}"' for n in names)
     await conn.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS "
                             f"AS SELECT {cols} FROM {name} WITH NO DATA"))
-    records = [tuple(json.dumps(row.get(n)) if n in json_cols and row.get(n) is not None
+    records = [tuple(json_text(row.get(n)) if n in json_cols
                      else row.get(n) for n in names) for row in rows]
     driver = (await conn.get_raw_connection()).driver_connection
     await driver.copy_records_to_table(stage, columns=names, records=records)

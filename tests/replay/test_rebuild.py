@@ -34,7 +34,8 @@ async def _state(db_url: str) -> dict[str, int]:
     return dict(await fetch(db_url, sa.select(t.c.name, t.c.last_raw_line_id)))
 
 
-async def test_rebuild_gives_the_live_tables_row_for_row(db_url):
+@pytest.mark.parametrize("workers", [0, 1], ids=["in-process", "worker-process"])
+async def test_rebuild_gives_the_live_tables_row_for_row(db_url, workers):
     await record_archive(db_url, seed=11)
     live = await projection_snapshot(db_url)
     for name in ("messages", "usernotices", "moderation_events", "room_states", "user_states",
@@ -46,7 +47,7 @@ async def test_rebuild_gives_the_live_tables_row_for_row(db_url):
     assert dup[0][0] > len(live["messages"]), "the recording should hold a duplicate message"
 
     await _tamper(db_url)
-    stats = await rebuild(db_url, batch_size=37)
+    stats = await rebuild(db_url, batch_size=37, workers=workers)
     assert await projection_snapshot(db_url) == live  # surrogate ids included
     assert stats.resumed_from == 0 and stats.batches > 3
     total = (await fetch(db_url, sa.select(sa.func.max(raw.c.id))))[0][0]
@@ -61,7 +62,8 @@ class Interrupt(Exception):
     pass
 
 
-async def test_an_interrupted_rebuild_resumes_where_it_stopped(db_url, tmp_path):
+@pytest.mark.parametrize("workers", [0, 1], ids=["in-process", "worker-process"])
+async def test_an_interrupted_rebuild_resumes_where_it_stopped(db_url, workers):
     await record_archive(db_url, seed=12)
     live = await projection_snapshot(db_url)
     calls = []
@@ -73,7 +75,7 @@ async def test_an_interrupted_rebuild_resumes_where_it_stopped(db_url, tmp_path)
 
     await _tamper(db_url)
     with pytest.raises(Interrupt):
-        await rebuild(db_url, batch_size=40, progress=stop_after_three_batches)
+        await rebuild(db_url, batch_size=40, progress=stop_after_three_batches, workers=workers)
     state = await _state(db_url)
     raw = schema.raw_lines
     ids = [r[0] for r in await fetch(db_url, sa.select(raw.c.id).order_by(raw.c.id))]
@@ -87,7 +89,8 @@ async def test_an_interrupted_rebuild_resumes_where_it_stopped(db_url, tmp_path)
     assert len(partial["messages"]) < len(live["messages"])
 
     seen: list[tuple[int, int]] = []
-    stats = await rebuild(db_url, batch_size=40, progress=lambda d, t: seen.append((d, t)))
+    stats = await rebuild(db_url, batch_size=40, progress=lambda d, t: seen.append((d, t)),
+                          workers=workers)
     assert stats.resumed_from == state[STATE] and stats.lines == len(ids) - 120
     assert seen[0] == (120, len(ids)) and seen[-1] == (len(ids), len(ids))
     assert await projection_snapshot(db_url) == live
@@ -109,7 +112,8 @@ def test_rebuild_command(archive):
     asyncio.run(_tamper(archive))
     parser = argparse.ArgumentParser(prog="recorder")
     add_rebuild(parser.add_subparsers())
-    args = parser.parse_args(["rebuild", "--db", archive.split("///", 1)[1], "--batch", "100"])
+    args = parser.parse_args(["rebuild", "--db", archive.split("///", 1)[1], "--batch", "100",
+                              "--workers", "1"])
     out = io.StringIO()
     assert args.func(args, console=Console(file=out, width=200)) == 0
     assert out.getvalue().startswith("rebuilt ") and "raw lines (from scratch)" in out.getvalue()
