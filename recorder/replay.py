@@ -1,7 +1,7 @@
 """Replay a recorded archive through the client, as if it were live chat.
 
 The stored ``raw_lines`` go, in id order and in batches (never all in memory), through the same
-parser the live client uses and into ``Client.pool_line`` / ``handle_line``: handlers written
+parser the live client uses and into ``Client.feed_line`` (what ``pool_line`` does): handlers written
 against the client API receive the same events, with the ORIGINAL times (``RawLine.received_at``
 and ``Message.timestamp``, which is the line's ``tmi-sent-ts``). ``wait_for`` works, because the
 replay lets the handlers it started run one step before it dispatches the next line. A message
@@ -45,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from recorder.client.client import Client, Dispatcher
 from recorder.client.events import parse_event
 from recorder.client.irc import ParseError, parse_line
-from recorder.client.models import RawLine
+from recorder.client.models import RawLine, new_raw_line
 from recorder.store.db import make_engine
 from recorder.store.rawlog import read_raw_lines
 
@@ -174,13 +174,14 @@ class Replayer:
         pace = _Pacer(self.speed, self.sleep, self.clock)
         client.pool_ready(True)  # event_ready, as after a live login
         tasks = client._tasks  # the dispatcher's running handler tasks
+        feed = client.feed_line
         async for batch in read_raw_lines(self._engine, channels=self.channels, since=self.since,
                                           until=self.until, batch_size=self.batch_size):
             for _id, received_at, line, _error in batch:
                 if pace.speed is not None:
                     await pace.wait(received_at)
-                raw = _raw_line(line, received_at, recent, stats)
-                await client.pool_line(raw)
+                if feed(_raw_line(line, received_at, recent, stats)):
+                    await client.drain()  # max_concurrent_handlers running: wait, as live
                 if tasks:  # let new handlers run a step (register waiters) as the read loop would
                     await asyncio.sleep(0)
             stats.lines += len(batch)
@@ -199,21 +200,21 @@ def _raw_line(line: str, received_at: datetime, recent: dict[str, None],
         message = parse_line(line)
     except ParseError as exc:
         stats.malformed += 1
-        return RawLine(line, received_at, 0, None, exc, None)
+        return new_raw_line(line, received_at, 0, None, exc, None, False)
     command = message.command
     if command in _DEDUP:
         msg_id = _message_id(line)
         if msg_id:
             if msg_id in recent:
                 stats.duplicates += 1
-                return RawLine(line, received_at, 0, message, None, parse_event(message), True)
+                return new_raw_line(line, received_at, 0, message, None, parse_event(message), True)
             recent[msg_id] = None
             if len(recent) > _RECENT_IDS:
                 del recent[next(iter(recent))]
         if command == "PRIVMSG":
             stats.messages += 1
     stats.events += 1
-    return RawLine(line, received_at, 0, message, None, parse_event(message))
+    return new_raw_line(line, received_at, 0, message, None, parse_event(message), False)
 
 
 def _message_id(line: str) -> str | None:

@@ -40,6 +40,7 @@ from .api import HelixAPI
 __all__ = ["Client", "Dispatcher", "MAX_MESSAGE_LENGTH"]
 
 log = logging.getLogger(__name__)
+_MISSING = object()
 MAX_MESSAGE_LENGTH = 500
 RawHook = Callable[[RawLine], None]
 ConnectionHook = Callable[[ConnectionEvent], None]
@@ -77,6 +78,7 @@ class Dispatcher:
         self._retain_cache = retain_cache
         self._line_count = self._malformed = self._handler_errors = 0
         self._data: str | None = None
+        self._parsers: dict[str, Any] = {}  # command -> bound parse_<COMMAND> (or None)
 
     # --- registration -------------------------------------------------------------------
     def event(self, name: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -192,9 +194,15 @@ class Dispatcher:
     # --- lines ----------------------------------------------------------------------------
     async def handle_line(self, raw: RawLine) -> None:
         """Dispatch what one line means (after the raw hooks saw it)."""
+        if self.dispatch_line(raw):
+            await self._backpressure()
+
+    def dispatch_line(self, raw: RawLine) -> bool:
+        """:meth:`handle_line` without the wait: True when ``max_concurrent_handlers`` handlers
+        are running and the caller should ``await drain()`` before the next line."""
         self._line_count += 1
         if raw.duplicate:
-            return
+            return False
         self._data = raw.line
         if self._handlers("raw_data"):
             self.dispatch("raw_data", raw.line)
@@ -203,13 +211,19 @@ class Dispatcher:
             self._malformed += 1
             self.dispatch("error", raw.error, raw.line)
         else:
-            parser = getattr(self, f"parse_{event.line.command}", None)
+            command = event.line.command
+            parser = self._parsers.get(command, _MISSING)
+            if parser is _MISSING:
+                parser = self._parsers[command] = getattr(self, f"parse_{command}", None)
             if parser is not None:
                 parser(event)
             elif isinstance(event, Unknown):
                 self.dispatch("unknown", event)
-        if len(self._tasks) >= self._max_handlers:
-            await self._backpressure()
+        return len(self._tasks) >= self._max_handlers
+
+    async def drain(self) -> None:
+        """Wait until fewer than ``max_concurrent_handlers`` handlers are running."""
+        await self._backpressure()
 
     def _channel(self, name: str) -> Channel:
         channel = self._channels.get(name)
@@ -229,9 +243,10 @@ class Dispatcher:
 
     # --- one parser per command (parse_<COMMAND>) -------------------------------------------
     def parse_PRIVMSG(self, event: PrivMsg) -> None:
-        if event.channel is None:
+        name = event.channel
+        if name is None:
             return
-        channel = self._channel(event.channel)
+        channel = self._channels.get(name) or self._channel(name)
         login = event.login or ""
         channel.cache.touch(login, event)
         if self.wants("message"):
@@ -534,13 +549,19 @@ class Client(Dispatcher, HelixAPI):
 
     # --- what the pool reports ----------------------------------------------------------
     async def pool_line(self, raw: RawLine) -> None:
+        if self.feed_line(raw):
+            await self._backpressure()
+
+    def feed_line(self, raw: RawLine) -> bool:
+        """What the pool does with every line: the raw hooks, then :meth:`dispatch_line` (True:
+        ``await drain()`` before the next line). Replay feeds stored lines here."""
         for hook in self._raw_hooks:
             try:
                 hook(raw)
             except Exception as exc:  # a hook must not stop reading; report it
                 log.exception("raw hook failed")
                 self.dispatch("error", exc, raw.line)
-        await self.handle_line(raw)
+        return self.dispatch_line(raw)
 
     def pool_event(self, event: ConnectionEvent) -> None:
         for hook in self._connection_hooks:

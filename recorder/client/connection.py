@@ -31,7 +31,7 @@ import aiohttp
 from .errors import AuthenticationError
 from .events import parse_event
 from .irc import IRCProtocol, LineReceived, ParseError, ProtocolState
-from .models import RawLine
+from .models import RawLine, new_raw_line
 
 __all__ = ["Connection", "LineCallback", "ClosedCallback"]
 
@@ -147,7 +147,8 @@ class Connection:
                 if message.command == "PONG":
                     self._pong.set()
             self.lines += 1
-            await on_line(self, RawLine(item.line, received_at, conn_id, message, item.error, event))
+            await on_line(self, new_raw_line(item.line, received_at, conn_id, message, item.error,
+                                                 event, False))
         if not self._logged_in.done():
             self._check_login()
 

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
+from .slots import slots_builder
+
 __all__ = [
     "ParseError",
     "IRCMessage",
@@ -91,26 +93,8 @@ class IRCMessage:
         return self.params[-1] if self.params else None
 
 
-# A frozen dataclass's __init__ sets each field through object.__setattr__, which costs about
-# twice the whole construction below; parse_line builds its messages with the slots' own setters
-# (the instances are the same frozen dataclass: equality, repr and immutability unchanged).
-_new_message = object.__new__
-(_set_raw, _set_tag_text, _set_prefix, _set_nick, _set_command, _set_params, _set_tags) = (
-    IRCMessage.__dict__[name].__set__
-    for name in ("raw", "tag_text", "prefix", "nick", "command", "params", "_tags"))
-
-
-def _message(raw: str, tag_text: str, prefix: str | None, nick: str | None, command: str,
-             params: list[str]) -> IRCMessage:
-    msg = _new_message(IRCMessage)
-    _set_raw(msg, raw)
-    _set_tag_text(msg, tag_text)
-    _set_prefix(msg, prefix)
-    _set_nick(msg, nick)
-    _set_command(msg, command)
-    _set_params(msg, params)
-    _set_tags(msg, None)
-    return msg
+# parse_line builds its messages without the dataclass __init__ (see slots.py).
+_message = slots_builder(IRCMessage, ("raw", "tag_text", "prefix", "nick", "command", "params", "_tags"))
 
 
 # --- tag values --------------------------------------------------------------------------
@@ -198,7 +182,7 @@ def parse_line(line: str) -> IRCMessage:
         raise ParseError("invalid command", line)
     if colon != -1:
         params.append(line[colon + 2 :])
-    return _message(line, tag_text, prefix, nick, command, params)
+    return _message(line, tag_text, prefix, nick, command, params, None)
 
 
 def format_line(

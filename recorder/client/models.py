@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from .events import Event, PrivMsg, UserState
 from .irc import IRCMessage, ParseError
+from .slots import slots_builder
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import Client
@@ -44,6 +45,12 @@ class RawLine:
     error: ParseError | None
     event: Event | None
     duplicate: bool = False
+
+
+#: ``new_raw_line(line, received_at, connection_id, message, error, event, duplicate)``: a
+#: RawLine built without the dataclass ``__init__``, for the read loop and replay (slots.py).
+new_raw_line = slots_builder(RawLine, ("line", "received_at", "connection_id", "message", "error",
+                                       "event", "duplicate"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """A real recording (Recorder against the Simulator) to rebuild and replay, and readers of it.
 
-The recording has traffic in three channels, every kind of moderation and usernotice, malformed
-lines, and the same PRIVMSG and USERNOTICE delivered twice (as in a RECONNECT overlap), so the
-duplicate-id rule of the live path is exercised.
+The recording has traffic in three channels, every kind of moderation and usernotice, a room
+setting change with its NOTICE, malformed lines, and the same PRIVMSG and USERNOTICE delivered
+twice (as in a RECONNECT overlap), so the duplicate-id rule of the live path is exercised.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ async def record_archive(db_url: str, *, seed: int = 5, messages: int = 150) -> 
     async with Simulator(channels=3, rate=60.0, seed=seed, transcripts=True) as sim:
         recorder, task = await start_recorder(config_for(sim, db_url, CHANNELS, enrich=False))
         await sim.wait_for(lambda: len(sim.record.of_kind("privmsg")) >= messages // 2, timeout=60)
-        for kind in ("ban", "timeout", "clearmsg", "subgift", "raid", "odd", "unknown"):
+        for kind in ("ban", "timeout", "clearmsg", "subgift", "raid", "roomstate", "odd", "unknown"):
             await sim.emit("sim_alpha", kind)
         for kind in ("privmsg", "raid"):  # the same line twice: first wins, replayed once
             fact = (await sim.emit("sim_bravo", kind))[0]
