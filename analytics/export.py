@@ -11,8 +11,22 @@ Every table with a channel and a monotonic key (the projections by ``raw_line_id
 append-only logs by ``id``; see :mod:`analytics.connection`) is written partitioned by
 ``channel`` and ``day`` (the UTC date of the row's event time). The partition columns are
 also kept inside the files, so a reader that ignores the directory names loses nothing (and a
-channel named ``123`` stays text). Parquet files are zstd-compressed; JSONL is one object per
-line; CSV has a header row.
+channel named ``123`` stays text). Rows are written in event-time order within each partition.
+JSONL is one object per line and CSV has a header row, both with the archive's columns as they
+are.
+
+Parquet is written compact (zstd level 9, Parquet v2 encodings: delta-coded times and ids) and
+lossless, with two encodings that :func:`read_exported` undoes (``ENCODED`` lists them):
+
+- message ids (``UUID_COLUMNS``: ``messages.id``, ``emote_usages.message_id``, ...) are stored as
+  16-byte UUIDs (Parquet's UUID logical type) rather than 36-character strings; an id that is not
+  a canonical lowercase UUID goes to ``<column>_text`` instead (the UUID column is then NULL);
+- ``tags`` (every IRC tag of the line) is stored as ``tags_rest``: the tags whose value is not
+  already in a column of the same row. ``tags_folded`` is the bitmask of the tags left out
+  (bit ``i`` for the ``i``-th tag of ``FOLDED_TAGS[table]``), each left out only when its value
+  equals the one rebuilt from the columns (``id``, ``user-id``, ``tmi-sent-ts``, ...), so putting
+  them back gives the same tags. The order of the keys is not kept (IRCv3 tags are unordered;
+  ``raw_lines`` keeps every line exactly as received).
 
 Incremental: a re-run exports only rows above the watermarks in ``_export_state.json``, as new
 files named after the run (``part-<run>-<i>``), and moves the watermarks only after every file is
@@ -46,10 +60,34 @@ TIME_COLUMNS = ("sent_at", "at", "received_at", "fetched_at")
 #: Tables never exported (private or internal).
 SKIPPED = frozenset({"whispers", "projection_state"})
 _OPTIONS = {
-    "parquet": ("parquet", "FORMAT parquet, COMPRESSION zstd"),
+    "parquet": ("parquet", "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 9, PARQUET_VERSION V2"),
     "jsonl": ("jsonl", "FORMAT json, FILE_EXTENSION 'jsonl'"),
     "csv": ("csv", "FORMAT csv, HEADER true"),
 }
+
+
+#: Parquet: columns of Twitch UUIDs written as 16-byte UUIDs (others to ``<column>_text``).
+UUID_COLUMNS = {
+    "messages": ("id", "reply_parent_msg_id"), "usernotices": ("id",),
+    "emote_usages": ("message_id",), "moderation_events": ("target_message_id",),
+}
+_COMMON_TAGS = {
+    "id": "id", "room-id": "room_id", "user-id": "user_id", "display-name": "display_name",
+    "tmi-sent-ts": "epoch_ms(sent_at)::VARCHAR",
+}
+#: Parquet: the tags left out of ``tags_rest`` when their value equals this SQL over the row.
+FOLDED_TAGS = {
+    "messages": {**_COMMON_TAGS, "color": "color", "bits": "bits::VARCHAR",
+                 "first-msg": "is_first_msg::INT::VARCHAR", "mod": "is_mod::INT::VARCHAR",
+                 "subscriber": "is_subscriber::INT::VARCHAR",
+                 "reply-parent-msg-id": "reply_parent_msg_id",
+                 "reply-parent-user-login": "reply_parent_login",
+                 "custom-reward-id": "custom_reward_id", "source-room-id": "source_room_id"},
+    "usernotices": {**_COMMON_TAGS, "login": "login", "msg-id": "msg_id",
+                    "system-msg": "system_msg"},
+}
+#: Tables whose Parquet files :func:`read_exported` decodes.
+ENCODED = frozenset(UUID_COLUMNS) | frozenset(FOLDED_TAGS)
 
 
 class ExportError(ValueError):
@@ -82,10 +120,53 @@ def whole_specs() -> list[TableSpec]:
     return [s for s in table_specs() if s.key is None and s.name not in SKIPPED]
 
 
+def time_sql(spec: TableSpec) -> str:
+    """The SQL of a row's event time (NULL for a table without one)."""
+    times = [f'"{c}"' for c in TIME_COLUMNS if c in spec.column_names]
+    return f"coalesce({', '.join(times)})" if times else "NULL"
+
+
 def day_sql(spec: TableSpec) -> str:
     """The SQL of a row's partition day (a UTC date)."""
-    times = [f'"{c}"' for c in TIME_COLUMNS if c in spec.column_names]
-    return f"CAST(coalesce({', '.join(times)}) AS DATE)" if times else "CAST(NULL AS DATE)"
+    return f"CAST({time_sql(spec)} AS DATE)"
+
+
+def encoded_columns(spec: TableSpec) -> list[str]:
+    """The SELECT list writing ``spec``'s rows to Parquet (see the module's docstring)."""
+    uuids, folded = UUID_COLUMNS.get(spec.name, ()), FOLDED_TAGS.get(spec.name, {})
+    columns = []
+    for name in spec.column_names:
+        if name in uuids:
+            canonical = f'TRY_CAST("{name}" AS UUID)::VARCHAR = "{name}"'
+            columns += [f'CASE WHEN {canonical} THEN "{name}"::UUID END AS "{name}"',
+                        f'CASE WHEN {canonical} THEN NULL ELSE "{name}" END AS "{name}_text"']
+        elif name == "tags" and folded:
+            same = [f"coalesce(tags->>'{tag}' = {sql}, false)" for tag, sql in folded.items()]
+            patch = ", ".join(f"'{tag}', CASE WHEN {cond} THEN NULL ELSE tags->'{tag}' END"
+                              for tag, cond in zip(folded, same))
+            mask = " + ".join(f"CASE WHEN {cond} THEN {1 << i} ELSE 0 END" for i, cond in enumerate(same))
+            columns += [f"json_merge_patch(tags, json_object({patch})) AS tags_rest",
+                        f"({mask})::INTEGER AS tags_folded"]
+        else:
+            columns.append(f'"{name}"')
+    return columns
+
+
+def decoded_sql(spec: TableSpec, files_sql: str) -> str:
+    """A SELECT over :func:`encoded_columns`' files (``files_sql``, a ``read_parquet(...)``)
+    giving back ``spec``'s columns, then ``day``."""
+    uuids, folded = UUID_COLUMNS.get(spec.name, ()), FOLDED_TAGS.get(spec.name, {})
+    ids = ", ".join(f'coalesce("{c}"::VARCHAR, "{c}_text") AS "{c}"' for c in uuids)
+    texts = ", ".join(f'"{c}_text"' for c in uuids)
+    inner = (f"SELECT * EXCLUDE ({texts}) REPLACE ({ids}) FROM {files_sql}" if uuids
+             else f"SELECT * FROM {files_sql}")
+    columns = [f'"{c}"' for c in spec.column_names]
+    if folded:
+        patch = ", ".join(f"'{tag}', CASE WHEN tags_folded & {1 << i} <> 0 THEN to_json({sql}) "
+                          f"ELSE tags_rest->'{tag}' END" for i, (tag, sql) in enumerate(folded.items()))
+        columns[spec.column_names.index("tags")] = (
+            f"CASE WHEN tags_rest IS NOT NULL THEN json_merge_patch(tags_rest, json_object({patch})) END AS tags")
+    return f"SELECT {', '.join(columns)}, day FROM ({inner})"
 
 
 def export_archive(db: str, out_dir: Path | str, fmt: str = "parquet", *,
@@ -137,11 +218,11 @@ def _export_new_rows(con: duckdb.DuckDBPyConnection, spec: TableSpec, out: Path,
         return 0, after
     where = f"{key} <= {int(upto)}" + (f" AND {key} > {int(after)}" if after is not None else "")
     count = con.execute(f'SELECT count(*) FROM "{spec.name}" WHERE {where}').fetchone()[0]
-    columns = ", ".join(f'"{c}"' for c in spec.column_names)
+    names = encoded_columns(spec) if fmt == "parquet" else [f'"{c}"' for c in spec.column_names]
     options = _OPTIONS[fmt][1]
     con.execute(f"""
-        COPY (SELECT {columns}, {day_sql(spec)} AS day FROM "{spec.name}" WHERE {where}
-              ORDER BY channel, day, {key})
+        COPY (SELECT {", ".join(names)}, {day_sql(spec)} AS day FROM "{spec.name}" WHERE {where}
+              ORDER BY channel, day, {time_sql(spec)}, {key})
         TO '{_sql_path(out / spec.name)}'
         ({options}, PARTITION_BY (channel, day), WRITE_PARTITION_COLUMNS true,
          FILENAME_PATTERN 'part-{run:06d}-{{i}}', OVERWRITE_OR_IGNORE true)""")
@@ -212,11 +293,16 @@ def _save_state(out: Path, state: dict[str, Any]) -> None:
 
 def read_exported(con: duckdb.DuckDBPyConnection, out_dir: Path | str, table: str,
                   fmt: str = "parquet") -> duckdb.DuckDBPyRelation:
-    """A DuckDB relation over every exported file of ``table`` (partition columns included)."""
+    """A DuckDB relation over every exported file of ``table`` (partition columns included),
+    with the archive's columns: Parquet's encodings (UUIDs, folded tags) undone."""
     extension = _OPTIONS[fmt][0]
     folder = Path(out_dir) / table
     pattern = _sql_path(folder / ("**" if table in {s.name for s in partitioned_specs()} else "")
                         / f"*.{extension}")
     reader = {"parquet": "read_parquet", "jsonl": "read_json", "csv": "read_csv"}[fmt]
     extra = ", hive_partitioning = false" if fmt == "parquet" else ""
-    return con.sql(f"SELECT * FROM {reader}('{pattern}'{extra})")
+    files = f"{reader}('{pattern}'{extra})"
+    spec = next((s for s in partitioned_specs() if s.name == table), None)
+    if fmt == "parquet" and spec is not None and table in ENCODED:
+        return con.sql(decoded_sql(spec, files))
+    return con.sql(f"SELECT * FROM {files}")

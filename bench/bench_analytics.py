@@ -79,7 +79,7 @@ def generate(duck: duckdb.DuckDBPyConnection, n: int) -> None:
     duck.execute(f"""CREATE TABLE base AS SELECT i + 1 AS raw_line_id,
         'channel' || floor(20 * pow({_u('i', 1)}, 2))::INT AS channel,
         floor(200000 * pow({_u('i', 2)}, 3))::INT AS u,
-        {T0} + to_microseconds((i * {span_us} // {n})::BIGINT) AS sent_at,
+        {T0} + to_microseconds((i::HUGEINT * {span_us} // {n})::BIGINT) AS sent_at,
         gen_random_uuid()::VARCHAR AS id,
         CASE WHEN hash(i, 3) % 100 = 0 THEN [1, 100, 500][1 + (hash(i, 4) % 3)::INT] END AS bits,
         CASE WHEN hash(i, 5) % 10 < 3 THEN 1 + (hash(i, 6) % 5)::INT END AS emote,
@@ -114,7 +114,7 @@ def _generate_events(duck: duckdb.DuckDBPyConnection, n: int, span_us: int) -> N
         'n' || j AS id, 'channel' || floor(20 * pow({_u('j', 11)}, 2))::INT AS channel,
         ['sub', 'resub', 'subgift', 'submysterygift', 'raid'][1 + (hash(j, 12) % 5)::INT] AS msg_id,
         'viewer_' || (hash(j, 13) % 200000) AS login,
-        {T0} + to_microseconds((j * {span_us} // {notices})::BIGINT) AS sent_at,
+        {T0} + to_microseconds((j::HUGEINT * {span_us} // {notices})::BIGINT) AS sent_at,
         1 + (hash(j, 14) % 50)::INT AS amount FROM range({notices}) r(j)""")
     duck.execute(f"""CREATE TABLE gen_moderation AS SELECT {n + notices} + k + 1 AS raw_line_id,
         m.channel, ['delete', 'timeout', 'ban'][1 + (hash(k, 21) % 3)::INT] AS kind, m.login,
