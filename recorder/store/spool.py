@@ -48,12 +48,18 @@ def loads(line: str | bytes) -> Any:
     return json.loads(line, object_hook=_hook)
 
 
+def _bytes(line: str | bytes) -> bytes:
+    return line if isinstance(line, bytes) else line.encode("ascii")
+
+
 class Spool:
     """Lines appended at the end, read from the committed offset, fsynced in batches."""
 
     def __init__(self, path: Path, *, sync_every: int = 5000, sync_interval: float = 0.25,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 decode: Callable[[bytes], Any] = loads) -> None:
         self.path = Path(path)
+        self._decode = decode
         self._pos_path = self.path.with_name(self.path.name + ".pos")
         self._sync_every, self._sync_interval, self._clock = sync_every, sync_interval, clock
         self._out: Any = None
@@ -82,11 +88,12 @@ class Spool:
         if self.pending == 0:
             self._remove()
 
-    def append(self, line: str) -> None:
-        """Add one line; fsync once every ``sync_every`` lines or ``sync_interval`` seconds."""
+    def append(self, line: str | bytes) -> None:
+        """Add one line (text: ASCII, as :func:`dumps` gives; bytes: UTF-8 JSON without a
+        newline); fsync once every ``sync_every`` lines or ``sync_interval`` seconds."""
         if self._out is None:
             self._out = _open_private(self.path, "ab")
-        self._out.write(line.encode("ascii") + b"\n")
+        self._out.write(_bytes(line) + b"\n")
         self.pending += 1
         self._unsynced += 1
         if self._unsynced >= self._sync_every or self._clock() - self._last_sync >= self._sync_interval:
@@ -110,7 +117,7 @@ class Spool:
                 line = f.readline()
                 if not line.endswith(b"\n"):
                     break
-                items.append(loads(line))
+                items.append(self._decode(line))
             self._read_at = f.tell() if items else self._read_at
         return items, self._read_at
 
@@ -133,7 +140,7 @@ class Spool:
         """Hand out again from the committed offset (after a batch read but not committed)."""
         self._read_at = self._committed
 
-    def rewrite_front(self, lines: list[str]) -> None:
+    def rewrite_front(self, lines: list[str | bytes]) -> None:
         """Put ``lines`` before everything not yet committed (used when stopping mid-outage)."""
         self.sync()
         rest = b""
@@ -144,7 +151,7 @@ class Spool:
         self.close()
         tmp = self.path.with_name(self.path.name + ".tmp")
         with _open_private(tmp, "wb") as f:
-            f.write(b"".join(line.encode("ascii") + b"\n" for line in lines) + rest)
+            f.write(b"".join(_bytes(line) + b"\n" for line in lines) + rest)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Union
 
+import orjson
 from sqlalchemy import JSON, insert, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -92,24 +94,59 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _encode(item: Item) -> str:
+def _encode(item: Item) -> bytes:
+    """A spool line: orjson (datetimes as ISO 8601 text, put back by :func:`_decode` from the
+    schema's time columns); the slower tagged JSON of ``spool.dumps`` for what orjson refuses
+    (text with lone surrogates)."""
     if isinstance(item, RawRecord):
-        return dumps({"t": "r", "at": item.received_at, "line": item.line, "ch": item.channel,
-                      "cmd": item.command, "s": item.session_id, "pe": item.parse_error,
-                      "rows": [[t, v] for t, v in item.rows]})
-    if isinstance(item, ConnectionEvent):
-        return dumps({"t": "c", "s": item.session_id, "k": item.kind, "ch": item.channel,
-                      "d": item.detail, "at": item.at})
-    return dumps({"t": "e", "s": item.session_id, "at": item.at})
+        doc: dict[str, Any] = {"t": "r", "at": item.received_at, "line": item.line,
+                               "ch": item.channel, "cmd": item.command, "s": item.session_id,
+                               "pe": item.parse_error, "rows": item.rows}
+    elif isinstance(item, ConnectionEvent):
+        doc = {"t": "c", "s": item.session_id, "k": item.kind, "ch": item.channel,
+               "d": item.detail, "at": item.at}
+    else:
+        doc = {"t": "e", "s": item.session_id, "at": item.at}
+    try:
+        return orjson.dumps(doc)
+    except orjson.JSONEncodeError:
+        return dumps(doc).encode("ascii")
+
+
+def _load(line: bytes) -> dict:
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:  # escaped lone surrogates, which only json accepts
+        return json.loads(line)
+
+
+#: Projection table -> its time columns (spooled as text).
+_TIME_COLUMNS = {name: tuple(c.name for c in schema.metadata.tables[name].c
+                             if isinstance(c.type, schema.UTCDateTime))
+                 for name in schema.PROJECTION_TABLES}
+
+
+def _time(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    if isinstance(value, dict):  # {"$dt": iso}: spool.dumps's tagged form
+        value = value["$dt"]
+    return datetime.fromisoformat(value)
 
 
 def _decode(doc: dict) -> Item:
     if doc["t"] == "r":
-        return RawRecord(doc["at"], doc["line"], doc["ch"], doc["cmd"], doc["s"], doc["pe"],
-                         [(t, v) for t, v in doc["rows"]])
+        rows = []
+        for table, values in doc["rows"]:
+            for name in _TIME_COLUMNS.get(table, ()):
+                if name in values:
+                    values[name] = _time(values[name])
+            rows.append((table, values))
+        return RawRecord(_time(doc["at"]), doc["line"], doc["ch"], doc["cmd"], doc["s"],  # type: ignore[arg-type]
+                         doc["pe"], rows)
     if doc["t"] == "c":
-        return ConnectionEvent(doc["s"], doc["k"], doc["ch"], doc["d"], doc["at"])
-    return SessionEnd(doc["s"], doc["at"])
+        return ConnectionEvent(doc["s"], doc["k"], doc["ch"], doc["d"], _time(doc["at"]))  # type: ignore[arg-type]
+    return SessionEnd(doc["s"], _time(doc["at"]))  # type: ignore[arg-type]
 
 
 def is_data_error(exc: BaseException, dialect: str) -> bool:
@@ -170,7 +207,7 @@ class Writer:
         """Start the writer task (picking up a spool left by an earlier run first)."""
         if self._spool_path is not None:
             self._spool = Spool(self._spool_path, sync_every=self._max_lines,
-                                sync_interval=self._max_delay, clock=self._clock)
+                                sync_interval=self._max_delay, clock=self._clock, decode=_load)
             self._submitted += self._spool.pending
         self._task = asyncio.create_task(self._run(), name="recorder-writer")
 

@@ -50,3 +50,28 @@ def test_rewrite_front_puts_lines_first(tmp_path):
     spool.rewrite_front([dumps({"i": 0}), dumps({"i": 1})])
     docs, _ = Spool(tmp_path / "s.jsonl").read(10)
     assert [d["i"] for d in docs] == [0, 1, 2]
+
+
+def test_writer_spool_lines_give_back_the_same_records():
+    """The writer spools with orjson (times as text, typed again from the schema), falls back to
+    the tagged form for text orjson refuses, and still reads the tagged form of older spools."""
+    from recorder.store.writer import ConnectionEvent, RawRecord, SessionEnd, _decode, _encode, _load
+
+    at = datetime(2024, 5, 1, 18, 0, 0, 40000, tzinfo=timezone.utc)
+    sent = datetime(2024, 5, 1, 17, 59, 59, tzinfo=timezone.utc)
+    rows = [("messages", {"id": "m1", "channel": "c", "text": "caf\u00e9 Kappa", "sent_at": sent,
+                          "received_at": at, "badges": {"subscriber": "12"}, "emotes": [],
+                          "is_mod": False, "bits": 0}),
+            ("emote_usages", {"message_id": "m1", "emote_id": "25", "sent_at": None, "count": 1})]
+    records = [RawRecord(at, "@id=m1 :a!a@a PRIVMSG #c :caf\u00e9 Kappa", "c", "PRIVMSG", 7, None, rows),
+               RawRecord(at, "lone \ud800 surrogate", None, None, 7, "no command", []),
+               ConnectionEvent(7, "joined", "c", None, at), SessionEnd(7, at)]
+    for record in records:
+        line = _encode(record)
+        assert b"\n" not in line
+        assert _decode(_load(line)) == record
+    assert _encode(records[0]).startswith(b'{"t":"r"')  # the fast form
+    assert b"$dt" in _encode(records[1])  # the tagged form, for the surrogate
+    old = dumps({"t": "r", "at": at, "line": records[0].line, "ch": "c", "cmd": "PRIVMSG", "s": 7,
+                 "pe": None, "rows": [[t, v] for t, v in rows]})
+    assert _decode(_load(old.encode("ascii"))) == records[0]
