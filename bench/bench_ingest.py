@@ -12,6 +12,7 @@ server so they do not count), sampled every 100,000 lines (target: under 250 MB 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import sys
@@ -73,6 +74,19 @@ class LazyBlastServer(BlastServer):
 async def record(server_url: str, db: str, expected: int,
                  samples: list[tuple[int, float]] | None = None) -> float:
     """Seconds from start until ``expected`` PRIVMSG rows are committed by the recorder."""
+    from recorder.recording import tune_gc
+
+    defaults = gc.get_threshold()
+    tune_gc()  # as Recorder.run (``recorder run``) does; TwitchIO runs with Python's defaults
+    try:
+        return await _record(server_url, db, expected, samples)
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*defaults)
+
+
+async def _record(server_url: str, db: str, expected: int,
+                  samples: list[tuple[int, float]] | None) -> float:
     from recorder.recording import Recorder, RecorderConfig
 
     recorder = Recorder(RecorderConfig(channels=["bench"], db=db, irc_url=server_url,
