@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from recorder.sim.server import Simulator
 from recorder.store import schema
 from recorder.store.db import make_engine
-from recorder.store.writer import _escape
+from recorder.store.bulk import escape_text
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = os.environ.get("SOAK_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -171,7 +171,7 @@ class Soak:
         gap_lines = [l for l in coverage.stdout.splitlines() if l.strip().startswith("GAP")]
         # PostgreSQL text cannot hold NUL: the writer stores such a line escaped (documented)
         escaped = sum("\x00" in line for line in sent)
-        want = collections.Counter(_escape(l) if "\x00" in l else l for l in sent)
+        want = collections.Counter(escape_text(l) if "\x00" in l else l for l in sent)
         got = collections.Counter(stored)
         missing = sum((want - got).values())
         extra = sum((got - want).values())

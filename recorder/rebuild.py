@@ -38,7 +38,7 @@ from recorder.store.rawlog import read_raw_lines
 from recorder.store import schema, sqlite_bulk
 from recorder.store.db import make_engine, upgrade_to_head
 from recorder.store.projections import project_line
-from recorder.store.writer import insert_groups
+from recorder.store.bulk import insert_groups
 
 __all__ = ["rebuild", "RebuildStats", "STATE", "TARGET", "auto_workers", "project_batch"]
 

@@ -16,58 +16,27 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Union
+from typing import Callable
 
-import orjson
-from sqlalchemy import JSON, insert, text, update
+from sqlalchemy import insert, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from recorder.store import schema, sqlite_bulk
-from recorder.store.sqlite_bulk import json_text
-from recorder.store.spool import Spool, dumps
+from recorder.store.bulk import escape_text, insert_groups
+from recorder.store.records import (  # noqa: F401 (RawRecord & co. are imported from here too)
+    ConnectionEvent, Item, RawRecord, SessionEnd, decode_item, encode_item, load_doc,
+)
+from recorder.store.spool import Spool
 
 log = logging.getLogger(__name__)
 
 RAW_COLUMNS = ("id", "session_id", "received_at", "channel", "command", "line", "parse_error")
-
-
-@dataclass
-class RawRecord:
-    """One line as received, plus the projection rows (``(table, values)`` without
-    ``raw_line_id``) that the projection function made of it."""
-
-    received_at: datetime
-    line: str
-    channel: str | None
-    command: str | None
-    session_id: int | None
-    parse_error: str | None = None
-    rows: list[tuple[str, dict]] = field(default_factory=list)
-
-
-@dataclass
-class ConnectionEvent:
-    session_id: int | None
-    kind: str
-    channel: str | None
-    detail: str | None
-    at: datetime
-
-
-@dataclass
-class SessionEnd:
-    session_id: int
-    at: datetime
-
-
-Item = Union[RawRecord, ConnectionEvent, SessionEnd]
 
 
 @dataclass
@@ -92,61 +61,6 @@ class _Transient(Exception):
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _encode(item: Item) -> bytes:
-    """A spool line: orjson (datetimes as ISO 8601 text, put back by :func:`_decode` from the
-    schema's time columns); the slower tagged JSON of ``spool.dumps`` for what orjson refuses
-    (text with lone surrogates)."""
-    if isinstance(item, RawRecord):
-        doc: dict[str, Any] = {"t": "r", "at": item.received_at, "line": item.line,
-                               "ch": item.channel, "cmd": item.command, "s": item.session_id,
-                               "pe": item.parse_error, "rows": item.rows}
-    elif isinstance(item, ConnectionEvent):
-        doc = {"t": "c", "s": item.session_id, "k": item.kind, "ch": item.channel,
-               "d": item.detail, "at": item.at}
-    else:
-        doc = {"t": "e", "s": item.session_id, "at": item.at}
-    try:
-        return orjson.dumps(doc)
-    except orjson.JSONEncodeError:
-        return dumps(doc).encode("ascii")
-
-
-def _load(line: bytes) -> dict:
-    try:
-        return orjson.loads(line)
-    except orjson.JSONDecodeError:  # escaped lone surrogates, which only json accepts
-        return json.loads(line)
-
-
-#: Projection table -> its time columns (spooled as text).
-_TIME_COLUMNS = {name: tuple(c.name for c in schema.metadata.tables[name].c
-                             if isinstance(c.type, schema.UTCDateTime))
-                 for name in schema.PROJECTION_TABLES}
-
-
-def _time(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    if isinstance(value, dict):  # {"$dt": iso}: spool.dumps's tagged form
-        value = value["$dt"]
-    return datetime.fromisoformat(value)
-
-
-def _decode(doc: dict) -> Item:
-    if doc["t"] == "r":
-        rows = []
-        for table, values in doc["rows"]:
-            for name in _TIME_COLUMNS.get(table, ()):
-                if name in values:
-                    values[name] = _time(values[name])
-            rows.append((table, values))
-        return RawRecord(_time(doc["at"]), doc["line"], doc["ch"], doc["cmd"], doc["s"],  # type: ignore[arg-type]
-                         doc["pe"], rows)
-    if doc["t"] == "c":
-        return ConnectionEvent(doc["s"], doc["k"], doc["ch"], doc["d"], _time(doc["at"]))  # type: ignore[arg-type]
-    return SessionEnd(doc["s"], _time(doc["at"]))  # type: ignore[arg-type]
 
 
 def is_data_error(exc: BaseException, dialect: str) -> bool:
@@ -207,7 +121,7 @@ class Writer:
         """Start the writer task (picking up a spool left by an earlier run first)."""
         if self._spool_path is not None:
             self._spool = Spool(self._spool_path, sync_every=self._max_lines,
-                                sync_interval=self._max_delay, clock=self._clock, decode=_load)
+                                sync_interval=self._max_delay, clock=self._clock, decode=load_doc)
             self._submitted += self._spool.pending
         self._task = asyncio.create_task(self._run(), name="recorder-writer")
 
@@ -281,7 +195,7 @@ class Writer:
             raise RuntimeError("writer is closed")
         self._submitted += 1
         if self._spool is not None and (self._spool.pending or len(self._mem) >= self._max_queue):
-            self._spool.append(_encode(item))
+            self._spool.append(encode_item(item))
             self._stats.spooled += 1
         else:
             if not self._mem:
@@ -299,7 +213,7 @@ class Writer:
                     return [self._mem.popleft() for _ in range(n)], None
             elif self._spool is not None and self._spool.pending:
                 docs, offset = self._spool.read(self._max_lines)
-                return [_decode(d) for d in docs], offset
+                return [decode_item(d) for d in docs], offset
             elif self._closing:
                 return None
             else:
@@ -331,7 +245,7 @@ class Writer:
             if unwritten:
                 log.error("writer stopped with %d unwritten records and no spool file", len(unwritten))
             return
-        self._spool.rewrite_front([_encode(i) for i in unwritten])
+        self._spool.rewrite_front([encode_item(i) for i in unwritten])
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -368,8 +282,8 @@ class Writer:
             note = f"{item.parse_error}; {note}" if item.parse_error else note
             bare = RawRecord(item.received_at, item.line, item.channel, item.command,
                              item.session_id, note)
-            escaped = RawRecord(item.received_at, _escape(item.line), _escape(item.channel),
-                                _escape(item.command), None, f"line stored escaped; {note}")
+            escaped = RawRecord(item.received_at, escape_text(item.line), escape_text(item.channel),
+                                escape_text(item.command), None, f"line stored escaped; {note}")
             for attempt in (bare, escaped):
                 try:
                     await self._commit([attempt])
@@ -483,71 +397,3 @@ class Writer:
                 log.exception("on_error handler failed")
 
 
-async def insert_groups(conn: AsyncConnection, groups: dict[str, list[dict]]) -> int:
-    """Insert projection rows (table -> rows) by the dialect's bulk path: SQLite
-    ``executemany``, PostgreSQL ``COPY``, else SQLAlchemy; ON CONFLICT DO NOTHING on the
-    tables' keys. The number of rows offered."""
-    dialect = conn.dialect.name
-    for name, rows in groups.items():
-        if dialect == "postgresql":
-            await _copy_rows(conn, name, rows)
-        elif dialect == "sqlite":
-            await sqlite_bulk.insert_rows(conn, name, rows)
-        else:
-            await conn.execute(_insert_statement(name, dialect), _uniform(name, rows))
-    return sum(len(rows) for rows in groups.values())
-
-
-def _insert_statement(name: str, dialect: str) -> Any:
-    if name not in schema.PROJECTION_TABLES:
-        raise ValueError(f"not a projection table: {name!r}")
-    table = schema.metadata.tables[name]
-    keys = schema.CONFLICT_KEYS.get(name)
-    if not keys or dialect not in ("sqlite", "postgresql"):
-        return insert(table)
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    return dialect_insert(table).on_conflict_do_nothing(index_elements=list(keys))
-
-
-async def _copy_rows(conn: AsyncConnection, name: str, rows: list[dict]) -> None:
-    """PostgreSQL bulk path: COPY into a per-connection staging table, then one
-    ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` into the real table."""
-    if name not in schema.PROJECTION_TABLES:
-        raise ValueError(f"not a projection table: {name!r}")
-    table = schema.metadata.tables[name]
-    columns = [c for c in table.c if not (c.name == "id" and c.autoincrement is True)]
-    names = [c.name for c in columns]
-    unknown = {k for row in rows for k in row} - set(names)
-    if unknown:
-        raise ValueError(f"{name} has no column(s) {sorted(unknown)}")
-    json_cols = {c.name for c in columns if isinstance(c.type, JSON)}
-    stage, cols = f"_stage_{name}", ", ".join(f'"{n}"' for n in names)
-    await conn.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS "
-                            f"AS SELECT {cols} FROM {name} WITH NO DATA"))
-    records = [tuple(json_text(row.get(n)) if n in json_cols
-                     else row.get(n) for n in names) for row in rows]
-    driver = (await conn.get_raw_connection()).driver_connection
-    await driver.copy_records_to_table(stage, columns=names, records=records)
-    keys = schema.CONFLICT_KEYS.get(name)
-    conflict = f" ON CONFLICT ({', '.join(keys)}) DO NOTHING" if keys else ""
-    await conn.execute(text(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {stage}{conflict}"))
-
-
-def _uniform(name: str, rows: list[dict]) -> list[dict]:
-    """Give every row the same keys (executemany needs it); unknown columns are bad data."""
-    keys: dict[str, None] = {}
-    for row in rows:
-        keys.update(dict.fromkeys(row))
-    unknown = set(keys) - set(schema.metadata.tables[name].c.keys())
-    if unknown:
-        raise ValueError(f"{name} has no column(s) {sorted(unknown)}")
-    return [row if len(row) == len(keys) else {k: row.get(k) for k in keys} for row in rows]
-
-
-def _escape(value: str | None) -> str | None:
-    if value is None:
-        return None
-    return value.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")

@@ -55,7 +55,8 @@ def test_rewrite_front_puts_lines_first(tmp_path):
 def test_writer_spool_lines_give_back_the_same_records():
     """The writer spools with orjson (times as text, typed again from the schema), falls back to
     the tagged form for text orjson refuses, and still reads the tagged form of older spools."""
-    from recorder.store.writer import ConnectionEvent, RawRecord, SessionEnd, _decode, _encode, _load
+    from recorder.store.records import ConnectionEvent, RawRecord, SessionEnd
+    from recorder.store.records import decode_item as _decode, encode_item as _encode, load_doc as _load
 
     at = datetime(2024, 5, 1, 18, 0, 0, 40000, tzinfo=timezone.utc)
     sent = datetime(2024, 5, 1, 17, 59, 59, tzinfo=timezone.utc)
