@@ -168,8 +168,18 @@ def _refresh_with(duck: duckdb.DuckDBPyConnection, url: str, reader_type: Callab
 def _ensure_tables(duck: duckdb.DuckDBPyConnection, specs: list[TableSpec]) -> None:
     duck.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)")
     for spec in specs:
-        columns = ", ".join(f'"{name}" {kind}' for name, kind in spec.columns)
+        columns = ", ".join(f'"{name}" {kind}' + _compression(spec.name, name) for name, kind in spec.columns)
         duck.execute(f'CREATE TABLE IF NOT EXISTS "{spec.name}" ({columns})')
+
+
+#: Columns of random ids stored uncompressed: DuckDB would pick dictionary+FSST for them, which
+#: saves little on random UUIDs and makes every scan decompress them (the join of moderation
+#: events to their messages by id is 3-4x faster on the plain column).
+UNCOMPRESSED = {("messages", "id")}
+
+
+def _compression(table: str, column: str) -> str:
+    return " USING COMPRESSION uncompressed" if (table, column) in UNCOMPRESSED else ""
 
 
 def _meta(duck: duckdb.DuckDBPyConnection, key: str) -> str | None:

@@ -43,6 +43,7 @@ def _df(con: Con, sql: str, args: list[Any]) -> pd.DataFrame:
 
 
 _MSG_TIME = "coalesce(sent_at, received_at)"
+_P_TIME = "coalesce(p.sent_at, p.received_at)"
 
 
 def channel_overview(con: Con, channel: str | None = None, since: datetime | None = None,
@@ -204,7 +205,8 @@ def moderation(con: Con, channel: str | None = None, since: datetime | None = No
 
     The counts are two equi-joins of the bans with the messages (by user id, then by login for
     the messages the first did not match), not a subquery per ban: DuckDB hashes the few bans
-    once and streams the messages past them."""
+    once and streams the messages past them (each join reads ``messages`` itself: a shared CTE
+    would be materialized first, a third pass)."""
     where, args = _where('coalesce("at", received_at)', channel, since, until)
     return _df(con, f"""
         WITH e AS (SELECT rowid AS k, *, coalesce("at", received_at) AS t
@@ -212,14 +214,13 @@ def moderation(con: Con, channel: str | None = None, since: datetime | None = No
         bans AS (SELECT k, channel, target_user_id, target_login, t AS hi,
                         t - INTERVAL '{_interval(lookback)}' AS lo
                  FROM e WHERE kind IN ('ban', 'timeout')),
-        p AS (SELECT channel, user_id, login, {_MSG_TIME} AS t FROM messages),
         removed AS (
             SELECT k, count(*) AS n FROM (
-                SELECT b.k FROM bans b JOIN p ON p.channel = b.channel
-                   AND p.user_id = b.target_user_id AND p.t <= b.hi AND p.t > b.lo
+                SELECT b.k FROM bans b JOIN messages p ON p.channel = b.channel
+                   AND p.user_id = b.target_user_id AND {_P_TIME} <= b.hi AND {_P_TIME} > b.lo
                 UNION ALL
-                SELECT b.k FROM bans b JOIN p ON p.channel = b.channel
-                   AND p.login = b.target_login AND p.t <= b.hi AND p.t > b.lo
+                SELECT b.k FROM bans b JOIN messages p ON p.channel = b.channel
+                   AND p.login = b.target_login AND {_P_TIME} <= b.hi AND {_P_TIME} > b.lo
                    AND (p.user_id = b.target_user_id) IS NOT TRUE)
             GROUP BY k)
         SELECT e.channel, e.t AS "at", e.kind, coalesce(e.target_login, m.login) AS target_login,
