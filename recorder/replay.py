@@ -45,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from recorder.client.client import Client, Dispatcher
 from recorder.client.events import parse_event
 from recorder.client.irc import ParseError, parse_line
-from recorder.client.models import RawLine, new_raw_line
+from recorder.client.models import RawLine, RecentIds, new_raw_line
 from recorder.store.db import make_engine
 from recorder.store.rawlog import read_raw_lines
 
@@ -170,7 +170,7 @@ class Replayer:
             async with self:
                 return await self.run(client)
         stats = ReplayStats()
-        recent: dict[str, None] = {}
+        recent = RecentIds(_RECENT_IDS)
         pace = _Pacer(self.speed, self.sleep, self.clock)
         client.pool_ready(True)  # event_ready, as after a live login
         tasks = client._tasks  # the dispatcher's running handler tasks
@@ -193,7 +193,7 @@ class Replayer:
         return stats
 
 
-def _raw_line(line: str, received_at: datetime, recent: dict[str, None],
+def _raw_line(line: str, received_at: datetime, recent: RecentIds,
               stats: ReplayStats) -> RawLine:
     """Parse a stored line as the connection would; mark a repeated message id duplicate."""
     try:
@@ -204,13 +204,9 @@ def _raw_line(line: str, received_at: datetime, recent: dict[str, None],
     command = message.command
     if command in _DEDUP:
         msg_id = _message_id(line)
-        if msg_id:
-            if msg_id in recent:
-                stats.duplicates += 1
-                return new_raw_line(line, received_at, 0, message, None, parse_event(message), True)
-            recent[msg_id] = None
-            if len(recent) > _RECENT_IDS:
-                del recent[next(iter(recent))]
+        if msg_id and recent.seen(msg_id):
+            stats.duplicates += 1
+            return new_raw_line(line, received_at, 0, message, None, parse_event(message), True)
         if command == "PRIVMSG":
             stats.messages += 1
     stats.events += 1

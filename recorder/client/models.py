@@ -159,6 +159,33 @@ class Chatter(PartialChatter):
         return bool(self._event.is_subscriber) or "subscriber" in self.badges or "founder" in self.badges
 
 
+class RecentIds:
+    """The last ``size`` message ids seen, for telling a line delivered twice (a RECONNECT
+    overlap) from a new one: O(1) per id, oldest forgotten first."""
+
+    __slots__ = ("size", "_ids")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def seen(self, msg_id: str) -> bool:
+        """True when ``msg_id`` was seen before; else remember it and give False."""
+        ids = self._ids
+        if msg_id in ids:
+            return True
+        ids[msg_id] = None
+        if len(ids) > self.size:
+            ids.popitem(last=False)
+        return False
+
+    def clear(self) -> None:
+        self._ids.clear()
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
 class ChatterCache:
     """Per-channel LRU of the last line of each chatter; at most ``size`` entries."""
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Protocol
 
@@ -30,7 +29,7 @@ from .backoff import ExponentialBackoff
 from .connection import Connection
 from .errors import AuthenticationError, JoinFailed
 from .limiter import JoinLimiter
-from .models import ConnectionEvent, RawLine
+from .models import ConnectionEvent, RawLine, RecentIds
 
 __all__ = ["ConnectionPool", "PoolOwner", "PoolSettings"]
 
@@ -90,7 +89,7 @@ class ConnectionPool:
         self._joining: set[tuple[int, str]] = set()
         self.ready = asyncio.Event()
         self._overlaps = 0
-        self._recent: OrderedDict[str, None] = OrderedDict()
+        self._recent = RecentIds(self.settings.recent_ids)
         self._closing = False
         self._open: set[Connection] = set()
 
@@ -321,12 +320,7 @@ class ConnectionPool:
     def _seen(self, msg_id: str | None) -> bool:
         if not msg_id:
             return False
-        if msg_id in self._recent:
-            return True
-        self._recent[msg_id] = None
-        if len(self._recent) > self.settings.recent_ids:
-            self._recent.popitem(last=False)
-        return False
+        return self._recent.seen(msg_id)
 
     def _membership(self, conn: Connection, command: str, message) -> None:  # type: ignore[no-untyped-def]
         channel = message.channel

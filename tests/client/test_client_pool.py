@@ -86,3 +86,15 @@ async def test_silently_dropped_join_times_out_into_join_failure(make_client, ru
         [failed] = rec.kinds("join_failed")
         assert (failed.channel, failed.detail) == (second, "timeout")
         assert client.joined_channels == {first}
+
+
+def test_recent_ids_remember_the_last_n_and_forget_the_oldest():
+    from recorder.client.models import RecentIds
+
+    recent = RecentIds(3)
+    assert [recent.seen(i) for i in ("a", "b", "a", "c", "d")] == [False, False, True, False, False]
+    assert len(recent) == 3  # "a" went first: the oldest
+    assert recent.seen("a") is False and recent.seen("d") is True
+    for n in range(100_000):  # forgetting stays cheap however many ids went through
+        recent.seen(str(n))
+    assert len(recent) == 3 and recent.seen("99999") and not recent.seen("99996")
