@@ -164,7 +164,7 @@ class Recorder:
         self.engine = make_engine(url)
         spool = Path(self.config.spool) if self.config.spool else _default_spool(self.config.db)
         self.writer = Writer(self.engine, spool_path=spool, max_queue=self.config.max_queue,
-                             on_error=self._writer_error)
+                             on_error=self._writer_error, process=True)
         await self.writer.start()
 
     def _writer_error(self, exc: BaseException, detail: str) -> None:

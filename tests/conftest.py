@@ -65,3 +65,14 @@ async def db_url(request, tmp_path: Path) -> AsyncIterator[str]:
     else:
         async with fresh_pg_database() as url:
             yield url
+
+
+@pytest.fixture(params=["sqlite", "sqlite-process", "postgresql"])
+async def writer_db(request, tmp_path: Path) -> AsyncIterator[tuple[str, bool]]:
+    """The writer's three paths: SQLite in-process, SQLite through its child process (as
+    ``recorder run`` writes), PostgreSQL. Yields (url, process)."""
+    if request.param.startswith("sqlite"):
+        yield f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}", request.param == "sqlite-process"
+    else:
+        async with fresh_pg_database() as url:
+            yield url, False

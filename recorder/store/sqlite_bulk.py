@@ -31,6 +31,19 @@ def datetime_text(value: datetime | None) -> str | None:
     return value.isoformat(" ", "microseconds")[:26]  # "YYYY-MM-DD HH:MM:SS.ffffff" (no offset)
 
 
+def wire_time_text(value: datetime | str | None) -> str | None:
+    """:func:`datetime_text` of a time, or of its RFC 3339 text as orjson writes an aware
+    datetime (``2024-01-01T00:00:00.001000+00:00``; no fraction when it is zero)."""
+    if type(value) is str:
+        if value.endswith("+00:00"):
+            if len(value) == 32:
+                return f"{value[:10]} {value[11:26]}"
+            if len(value) == 25:
+                return f"{value[:10]} {value[11:19]}.000000"
+        value = datetime.fromisoformat(value)
+    return datetime_text(value)  # type: ignore[arg-type]
+
+
 def json_text(value: Any) -> str | None:
     """A JSON column's text (compact, UTF-8; None stays NULL): orjson, ~10x ``json.dumps``."""
     return None if value is None else orjson.dumps(value).decode()
@@ -39,21 +52,38 @@ def json_text(value: Any) -> str | None:
 def _converter(column: Any) -> Converter | None:
     if isinstance(column.type, schema.UTCDateTime):
         return datetime_text
-    if isinstance(column.type, JSON) or isinstance(getattr(column.type, "impl", None), JSON):
+    if _is_json(column):
         return json_text
     return None  # booleans bind as they are: sqlite3 stores True/False as 1/0
 
 
+#: Stands for the batch's first raw line id in :func:`wire_plan`'s SQL (the SQLite writer
+#: process replaces it; :mod:`recorder.store.sqlite_proc`).
+RAW_BASE = "__raw_base__"
+
+
+def _is_json(column: Any) -> bool:
+    return isinstance(column.type, JSON) or isinstance(getattr(column.type, "impl", None), JSON)
+
+
 @lru_cache(maxsize=64)
-def _plan(name: str, columns: tuple[str, ...]) -> tuple[str, Callable[[dict], tuple]]:
+def json_columns(name: str) -> tuple[str, ...]:
+    """The JSON columns of table ``name``."""
+    return tuple(c.name for c in schema.metadata.tables[name].c if _is_json(c))
+
+
+@lru_cache(maxsize=128)
+def _plan(name: str, columns: tuple[str, ...],
+          wire: bool = False) -> tuple[str, Callable[[dict], tuple]]:
     table = schema.metadata.tables[name]
     unknown = set(columns) - set(table.c.keys())
     if unknown:
         raise ValueError(f"{name} has no column(s) {sorted(unknown)}")
     keys = schema.CONFLICT_KEYS.get(name)
     conflict = f" ON CONFLICT ({', '.join(keys)}) DO NOTHING" if keys else ""
-    sql = (f"INSERT INTO {name} ({', '.join(columns)}) "
-           f"VALUES ({', '.join('?' for _ in columns)}){conflict}")
+    values = ", ".join(f"(? + {RAW_BASE})" if wire and c == "raw_line_id" else "?"
+                       for c in columns)
+    sql = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({values}){conflict}"
     return sql, _row_function(table, columns)
 
 
@@ -84,6 +114,19 @@ def encode_rows(name: str, rows: Sequence[dict]) -> tuple[str, list[tuple]]:
         columns.update(dict.fromkeys(row))
     sql, row_tuple = _plan(name, tuple(columns))
     return sql, [row_tuple(row) for row in rows]
+
+
+@lru_cache(maxsize=128)
+def wire_plan(name: str, columns: tuple[str, ...]) -> tuple[str, tuple[int, ...]]:
+    """For rows as the SQLite writer process receives them (lists of ``columns``; JSON as text;
+    ``raw_line_id`` the place of the line in its batch): the INSERT, whose ``raw_line_id`` is
+    ``(? + RAW_BASE)``, and the places of the time values (RFC 3339 text, to convert)."""
+    if name not in schema.PROJECTION_TABLES:
+        raise ValueError(f"not a projection table: {name!r}")
+    sql, _ = _plan(name, columns, True)
+    table = schema.metadata.tables[name]
+    times = tuple(i for i, c in enumerate(columns) if isinstance(table.c[c].type, schema.UTCDateTime))
+    return sql, times
 
 
 async def insert_rows(conn: AsyncConnection, name: str, rows: Sequence[dict]) -> None:

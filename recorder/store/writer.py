@@ -33,6 +33,7 @@ from recorder.store.records import (  # noqa: F401 (RawRecord & co. are imported
     ConnectionEvent, Item, RawRecord, SessionEnd, decode_item, encode_item, load_doc,
 )
 from recorder.store.spool import Spool
+from recorder.store.sqlite_proc import SQLiteProcess, pack_batch
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +82,21 @@ def is_data_error(exc: BaseException, dialect: str) -> bool:
 
 
 class Writer:
-    """Batches records into the database from one task. See the module docstring."""
+    """Batches records into the database from one task. See the module docstring.
+
+    ``process``: on a SQLite file, commit in a child process (:mod:`recorder.store.sqlite_proc`)
+    so that the database has a core of its own (``recorder run`` does).
+    """
 
     def __init__(self, engine: AsyncEngine, *, max_batch_lines: int = 5000,
                  max_batch_delay: float = 0.25, max_queue: int = 100_000,
                  spool_path: Path | None = None, clock: Callable[[], float] = time.monotonic,
                  retry_initial: float = 0.5, retry_max: float = 10.0,
-                 on_error: Callable[[BaseException, str], None] | None = None) -> None:
+                 on_error: Callable[[BaseException, str], None] | None = None,
+                 process: bool = False) -> None:
         self._engine = engine
+        self._proc: SQLiteProcess | None = None
+        self._want_process = process and self._sqlite_file(engine) is not None
         self._dialect = engine.dialect.name
         self._max_lines, self._max_delay, self._max_queue = max_batch_lines, max_batch_delay, max_queue
         self._clock, self._retry_initial, self._retry_max = clock, retry_initial, retry_max
@@ -104,6 +112,10 @@ class Writer:
         self._progress = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._inflight: list[Item] = []
+        # process mode: the next batch, taken from memory and packed while the child commits
+        # the one before (so that the child never waits for the parent to pack)
+        self._ready: list[Item] = []
+        self._ready_blob: tuple[bytes, int, int] | None = None
         self._inflight_from_spool = False
         self._inflight_committed = 0
         self._attempt_id: int | None = None
@@ -111,7 +123,7 @@ class Writer:
 
     @property
     def stats(self) -> WriterStats:
-        self._stats.queue_depth = len(self._mem)
+        self._stats.queue_depth = len(self._mem) + len(self._ready)
         self._stats.spool_pending = self._spool.pending if self._spool else 0
         return self._stats
 
@@ -123,7 +135,25 @@ class Writer:
             self._spool = Spool(self._spool_path, sync_every=self._max_lines,
                                 sync_interval=self._max_delay, clock=self._clock, decode=load_doc)
             self._submitted += self._spool.pending
+        if self._want_process and self._proc is None:
+            self._proc = SQLiteProcess(self._sqlite_file(self._engine))  # type: ignore[arg-type]
+            try:
+                await self._proc.start()
+            except Exception as exc:  # no child process here: commit in this one
+                log.warning("SQLite writer process unavailable (%s); writing in-process", exc)
+                self._proc.close()
+                self._proc = None
         self._task = asyncio.create_task(self._run(), name="recorder-writer")
+
+    @staticmethod
+    def _sqlite_file(engine: AsyncEngine) -> str | None:
+        """The file of a SQLite engine (None: another database, or SQLite in memory)."""
+        if engine.dialect.name != "sqlite":
+            return None
+        path = engine.url.database
+        if not path or path == ":memory:" or path.startswith("file:"):
+            return None
+        return path
 
     def submit(self, record: RawRecord) -> None:
         """Queue one raw line (and its rows). Never blocks, never drops."""
@@ -186,6 +216,8 @@ class Writer:
                 self._save_unwritten()
         if self._spool is not None:
             self._spool.close()
+        if self._proc is not None:
+            self._proc.close()
         self._closed = True
 
     # --- queue ------------------------------------------------------------------------------
@@ -206,9 +238,15 @@ class Writer:
     async def _next_batch(self) -> tuple[list[Item], int | None] | None:
         """Items to write next and, when they come from the spool, the offset after them."""
         while True:
+            if self._ready:
+                items, self._ready = self._ready, []
+                return items, None
             if self._mem:
                 wait = self._oldest + self._max_delay - self._clock()
-                if len(self._mem) >= self._max_lines or self._flushers or self._closing or wait <= 0:
+                if (len(self._mem) >= self._max_lines or self._flushers or self._closing
+                        or wait <= 0 or (self._proc is not None and len(self._mem) >= 500)):
+                    # a child process commits while this one reads on: hand it what there is
+                    # as soon as it is free (less work left when the lines stop)
                     n = min(len(self._mem), self._max_lines)
                     return [self._mem.popleft() for _ in range(n)], None
             elif self._spool is not None and self._spool.pending:
@@ -238,8 +276,9 @@ class Writer:
     def _save_unwritten(self) -> None:
         """Stopping while the database is down: keep what is unwritten in the spool file."""
         head = [] if self._inflight_from_spool else self._inflight[self._inflight_committed:]
-        unwritten = head + list(self._mem)
+        unwritten = head + self._ready + list(self._mem)
         self._mem.clear()
+        self._ready, self._ready_blob = [], None
         if self._spool is None:
             self._stats.dropped += len(unwritten)
             if unwritten:
@@ -331,6 +370,37 @@ class Writer:
         return isinstance(exc, DBAPIError) and not exc.connection_invalidated
 
     async def _commit(self, items: list[Item]) -> None:
+        if self._proc is not None:
+            packed, self._ready_blob = self._ready_blob, None
+            blob, lines, rows = packed[1:] if packed and packed[0] is items else pack_batch(items)
+            commit = self._proc.commit(blob)  # the child starts on it now
+            try:
+                self._prepare_next()
+            finally:
+                await self._proc.wait(commit)
+        else:
+            lines, rows = await self._commit_here(items)
+        s = self._stats
+        s.batches += 1
+        s.max_batch_items = max(s.max_batch_items, len(items))
+        s.lines_written += lines
+        s.rows_written += rows
+        s.events_written += len(items) - lines
+
+    def _prepare_next(self) -> None:
+        """While the child commits: take the next batch from memory and pack it (when there is
+        enough to be worth it; the spool's batches are read when their turn comes)."""
+        if self._ready or len(self._mem) < 500:
+            return
+        n = min(len(self._mem), self._max_lines)
+        self._ready = [self._mem.popleft() for _ in range(n)]  # (``_oldest`` now errs early)
+        try:
+            self._ready_blob = (self._ready, *pack_batch(self._ready))
+        except Exception:  # bad rows: packed again in their turn, where errors are handled
+            self._ready_blob = None
+
+    async def _commit_here(self, items: list[Item]) -> tuple[int, int]:
+        """One transaction through the engine; (raw lines, projection rows) written."""
         raws = [i for i in items if isinstance(i, RawRecord)]
         async with self._engine.begin() as conn:
             ids = await self._insert_raw(conn, raws)
@@ -344,12 +414,7 @@ class Writer:
             for end in (i for i in items if isinstance(i, SessionEnd)):
                 await conn.execute(update(schema.sessions).where(
                     schema.sessions.c.id == end.session_id).values(ended_at=end.at))
-        s = self._stats
-        s.batches += 1
-        s.max_batch_items = max(s.max_batch_items, len(items))
-        s.lines_written += len(raws)
-        s.rows_written += rows
-        s.events_written += len(items) - len(raws)
+        return len(raws), rows
 
     async def _insert_raw(self, conn: AsyncConnection, raws: list[RawRecord]) -> list[int]:
         """Insert raw lines in order; their ids (consecutive on SQLite, increasing always)."""

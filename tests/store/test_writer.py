@@ -16,15 +16,22 @@ from .helpers import T0, message_record, rows, scalar, wait_for
 
 
 @pytest.fixture
-async def engine(db_url):
-    await upgrade_to_head(db_url)
-    engine = make_engine(db_url)
+async def engine(writer_db):
+    url, _ = writer_db
+    await upgrade_to_head(url)
+    engine = make_engine(url)
     yield engine
     await engine.dispose()
 
 
-async def test_lines_in_order_rows_point_at_their_line(engine):
-    writer = Writer(engine, max_batch_lines=100)
+@pytest.fixture
+def make_writer(engine, writer_db):
+    """``make_writer(...)`` on the path under test (on SQLite: in-process or child)."""
+    return lambda **options: Writer(engine, process=writer_db[1], **options)
+
+
+async def test_lines_in_order_rows_point_at_their_line(engine, make_writer):
+    writer = make_writer(max_batch_lines=100)
     await writer.start()
     session = await writer.start_session(server_url="ws://sim", nick="justinfan1", version="t")
     records = [message_record(i, session) for i in range(1000)]
@@ -53,8 +60,8 @@ async def test_lines_in_order_rows_point_at_their_line(engine):
     assert await scalar(engine, "SELECT count(*) FROM sessions WHERE ended_at IS NOT NULL") == 1
 
 
-async def test_json_and_times_round_trip(engine):
-    writer = Writer(engine)
+async def test_json_and_times_round_trip(engine, make_writer):
+    writer = make_writer()
     await writer.start()
     writer.submit(message_record(1))
     await writer.close()
@@ -69,7 +76,7 @@ async def test_json_and_times_round_trip(engine):
     assert raw.received_at == T0.replace(microsecond=1000)
 
 
-async def test_real_lines_through_the_projection(engine):
+async def test_real_lines_through_the_projection(engine, make_writer):
     lines = [
         "@badge-info=;badges=;color=#0000FF;display-name=Ronni;emotes=25:0-4;id=b34ccfc7-4977-403a-8a94-33c6bac34fb8;mod=0;room-id=1337;subscriber=0;tmi-sent-ts=1507246572675;turbo=1;user-id=1337;user-type=global_mod :ronni!ronni@ronni.tmi.twitch.tv PRIVMSG #ronni :Kappa Keepo Kappa",
         "@ban-duration=350;room-id=12345678;target-user-id=87654321;tmi-sent-ts=1642719320727 :tmi.twitch.tv CLEARCHAT #dallas :ronni",
@@ -77,7 +84,7 @@ async def test_real_lines_through_the_projection(engine):
         "@emote-only=0;followers-only=-1;r9k=0;room-id=12345678;slow=0;subs-only=0 :tmi.twitch.tv ROOMSTATE #dallas",
         "this is not an irc line \x01",
     ]
-    writer = Writer(engine)
+    writer = make_writer()
     await writer.start()
     for line in lines:
         channel, command, error, projected = project_line(line, T0)
@@ -93,8 +100,8 @@ async def test_real_lines_through_the_projection(engine):
     assert orphans == 0
 
 
-async def test_batch_by_delay_without_flush(engine):
-    writer = Writer(engine, max_batch_delay=0.05)
+async def test_batch_by_delay_without_flush(engine, make_writer):
+    writer = make_writer(max_batch_delay=0.05)
     await writer.start()
     writer.submit(message_record(1))
     await wait_for(lambda: writer.stats.lines_written == 1)
@@ -102,8 +109,8 @@ async def test_batch_by_delay_without_flush(engine):
     await writer.close()
 
 
-async def test_flush_waits_for_everything_and_close_refuses_more(engine):
-    writer = Writer(engine, max_batch_lines=7, max_batch_delay=60)
+async def test_flush_waits_for_everything_and_close_refuses_more(engine, make_writer):
+    writer = make_writer(max_batch_lines=7, max_batch_delay=60)
     await writer.start()
     for i in range(50):
         writer.submit(message_record(i))
@@ -117,9 +124,9 @@ async def test_flush_waits_for_everything_and_close_refuses_more(engine):
         writer.submit(message_record(99))
 
 
-async def test_bad_rows_keep_their_raw_line_and_the_rest_goes_on(engine):
+async def test_bad_rows_keep_their_raw_line_and_the_rest_goes_on(engine, make_writer):
     errors = []
-    writer = Writer(engine, on_error=lambda exc, detail: errors.append(detail))
+    writer = make_writer(on_error=lambda exc, detail: errors.append(detail))
     await writer.start()
     records = [message_record(i) for i in range(20)]
     records[7].rows[0][1]["channel"] = None  # NOT NULL: the database refuses the row
@@ -139,8 +146,8 @@ async def test_bad_rows_keep_their_raw_line_and_the_rest_goes_on(engine):
     await writer.close()
 
 
-async def test_line_the_database_cannot_hold_is_stored_escaped(engine):
-    writer = Writer(engine)
+async def test_line_the_database_cannot_hold_is_stored_escaped(engine, make_writer):
+    writer = make_writer()
     await writer.start()
     writer.submit(RawRecord(T0, "PRIVMSG #a :nul\x00byte", "a", "PRIVMSG", None))
     writer.submit(RawRecord(T0, "PRIVMSG #a :after", "a", "PRIVMSG", None))
@@ -149,3 +156,50 @@ async def test_line_the_database_cannot_hold_is_stored_escaped(engine):
     assert stored[0] in ("PRIVMSG #a :nul\x00byte", "PRIVMSG #a :nul\\x00byte")
     assert stored[1] == "PRIVMSG #a :after"
     assert writer.stats.dropped == 0
+
+
+async def test_a_bad_record_in_a_later_batch_costs_only_its_own_rows(engine, make_writer):
+    # several batches queued at once: with the child process, the next batch is packed while
+    # the one before commits; a record that cannot be packed must not fail (and repeat) the
+    # batch before it
+    writer = make_writer(max_batch_lines=1000)
+    await writer.start()
+    records = [message_record(i) for i in range(3000)]
+    records[2500].rows.append(("no_such_table", {"x": 1}))
+    for record in records:
+        writer.submit(record)
+    await asyncio.wait_for(writer.flush(), 60)
+    stored = await rows(engine, "SELECT line, parse_error FROM raw_lines ORDER BY id")
+    assert [r.line for r in stored] == [r.line for r in records]
+    assert [i for i, r in enumerate(stored) if r.parse_error] == [2500]
+    assert await scalar(engine, "SELECT count(*) FROM messages") == 2999
+    assert writer.stats.data_errors == 1 and writer.stats.lines_written == 3000
+    await writer.close()
+
+
+async def test_the_sqlite_child_process_killed_is_replaced_and_nothing_is_lost(tmp_path):
+    import os
+    import signal
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
+    await upgrade_to_head(url)
+    engine = make_engine(url)
+    errors = []
+    writer = Writer(engine, process=True, retry_initial=0.05,
+                    on_error=lambda exc, detail: errors.append(detail))
+    await writer.start()
+    first = list(writer._proc._executor._processes)
+    for i in range(100):
+        writer.submit(message_record(i))
+    await writer.flush()
+    os.kill(first[0], signal.SIGKILL)
+    for i in range(100, 200):
+        writer.submit(message_record(i))
+    await asyncio.wait_for(writer.flush(), 60)
+    assert list(writer._proc._executor._processes) != first  # a new child
+    assert errors  # the loss was noticed (and retried)
+    lines = [r.line for r in await rows(engine, "SELECT line FROM raw_lines ORDER BY id")]
+    assert lines == [message_record(i).line for i in range(200)]
+    assert await scalar(engine, "SELECT count(*) FROM messages") == 200
+    await writer.close()
+    await engine.dispose()
