@@ -228,22 +228,30 @@ class SQLiteProcess:
 
     async def start(self) -> None:
         """Start the child now (rather than on the first batch) and check it is connected."""
-        await self._call(_ping)
+        await self.wait(self._submit(_ping))
 
-    async def commit(self, blob: bytes) -> int | None:
-        """Commit a :func:`pack_batch` message in the child; the id of its first raw line (None:
-        no raw lines)."""
-        return await self._call(_commit, blob)
+    def commit(self, blob: bytes) -> asyncio.Future:
+        """Hand a :func:`pack_batch` message to the child NOW (not when a coroutine first runs);
+        :meth:`wait` for the id of its first raw line (None: no raw lines)."""
+        return self._submit(_commit, blob)
 
-    async def _call(self, fn: Any, *args: Any) -> Any:
-        loop = asyncio.get_running_loop()
+    def _submit(self, fn: Any, *args: Any) -> asyncio.Future:
         try:
-            return await loop.run_in_executor(self._pool(), fn, *args)
+            return asyncio.get_running_loop().run_in_executor(self._pool(), fn, *args)
+        except (BrokenExecutor, RuntimeError) as exc:  # a dead pool refuses work
+            future = asyncio.get_running_loop().create_future()
+            future.set_exception(exc)
+            return future
+
+    async def wait(self, future: asyncio.Future) -> Any:
+        """The result of a call to the child, its errors as SQLAlchemy's (see the module)."""
+        try:
+            return await future
         except ChildError as exc:
             cls = sqlite3.OperationalError if exc.operational else sqlite3.DatabaseError
             wrapper = sa_exc.OperationalError if exc.operational else sa_exc.DatabaseError
             raise wrapper("sqlite writer process", None, cls(f"{exc.name}: {exc.message}")) from None
-        except (BrokenExecutor, EOFError, OSError) as exc:  # the child died: a new one next time
+        except (BrokenExecutor, EOFError, OSError, RuntimeError) as exc:  # the child died
             self._discard()
             raise sa_exc.OperationalError("sqlite writer process", None,
                                           sqlite3.OperationalError(f"writer process lost: {exc!r}")) from None
