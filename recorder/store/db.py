@@ -19,12 +19,13 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from recorder.store.sqlite_child import SQLITE_BUSY_TIMEOUT_MS, sqlite_pragmas  # noqa: F401
+
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+):")
 #: Held while migrating PostgreSQL so that two recorders starting together do not race.
 _PG_MIGRATION_LOCK = 0x7265636F7264  # "record"
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def normalize_url(db: str) -> str:
@@ -79,7 +80,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         create_private_file(make_url(url).database)
         engine = create_async_engine(url, **kwargs)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         return engine
     if url.startswith("postgresql+asyncpg"):
         options: dict[str, Any] = {
@@ -105,15 +106,6 @@ def create_private_file(path: str | os.PathLike | None) -> None:
         pass
     except OSError:  # a missing directory and the like: SQLite itself reports it
         pass
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
 
 
 # --- migrations ------------------------------------------------------------------------------

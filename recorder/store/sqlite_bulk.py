@@ -7,7 +7,7 @@ values), and the rows go to the driver in one ``executemany`` inside the writer'
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+
 from functools import lru_cache
 from typing import Any, Callable, Sequence
 
@@ -16,32 +16,11 @@ from sqlalchemy import JSON
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from recorder.store import schema
+from recorder.store.sqlite_child import (  # noqa: F401 (shared by every SQLite path)
+    RAW_BASE, RAW_SQL, datetime_text, wire_time_text,
+)
 
 Converter = Callable[[Any], Any]
-
-
-def datetime_text(value: datetime | None) -> str | None:
-    """Aware datetime -> naive UTC text as SQLAlchemy's SQLite DATETIME stores it."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value!r}: times must be timezone-aware")
-    if value.tzinfo is not timezone.utc and value.utcoffset():
-        value = value.astimezone(timezone.utc)
-    return value.isoformat(" ", "microseconds")[:26]  # "YYYY-MM-DD HH:MM:SS.ffffff" (no offset)
-
-
-def wire_time_text(value: datetime | str | None) -> str | None:
-    """:func:`datetime_text` of a time, or of its RFC 3339 text as orjson writes an aware
-    datetime (``2024-01-01T00:00:00.001000+00:00``; no fraction when it is zero)."""
-    if type(value) is str:
-        if value.endswith("+00:00"):
-            if len(value) == 32:
-                return f"{value[:10]} {value[11:26]}"
-            if len(value) == 25:
-                return f"{value[:10]} {value[11:19]}.000000"
-        value = datetime.fromisoformat(value)
-    return datetime_text(value)  # type: ignore[arg-type]
 
 
 def json_text(value: Any) -> str | None:
@@ -55,11 +34,6 @@ def _converter(column: Any) -> Converter | None:
     if _is_json(column):
         return json_text
     return None  # booleans bind as they are: sqlite3 stores True/False as 1/0
-
-
-#: Stands for the batch's first raw line id in :func:`wire_plan`'s SQL (the SQLite writer
-#: process replaces it; :mod:`recorder.store.sqlite_proc`).
-RAW_BASE = "__raw_base__"
 
 
 def _is_json(column: Any) -> bool:
@@ -133,10 +107,6 @@ async def insert_rows(conn: AsyncConnection, name: str, rows: Sequence[dict]) ->
     """Insert projection rows of one table (ON CONFLICT DO NOTHING where it has a key)."""
     if rows:
         await conn.exec_driver_sql(*encode_rows(name, rows))
-
-
-RAW_SQL = ("INSERT INTO raw_lines (session_id, received_at, channel, command, line, parse_error) "
-           "VALUES (?, ?, ?, ?, ?, ?)")
 
 
 async def insert_raw(conn: AsyncConnection, values: Sequence[tuple]) -> list[int]:

@@ -3,47 +3,43 @@
 Why: SQLite works under the GIL of whoever calls it. In the recorder's process the event loop
 parses and projects every line while the driver's thread binds and steps every row; the two
 took turns on one core (and each row the thread stepped waited for the GIL to come back). A
-child process gives the database its own core: the parent serializes a batch (:func:`pack_batch`,
-orjson) and goes on reading while the child turns it into the SQL values
-(:mod:`recorder.store.sqlite_bulk`'s conversion, as in-process) and commits it in one transaction.
+child process (:mod:`recorder.store.sqlite_child`, which imports only the standard library and
+orjson) gives the database its own core: the parent packs a batch (:func:`pack_batch`: the
+statements and their values as orjson) and goes on reading while the child commits it in one
+transaction; the next batch is packed meanwhile and handed over as soon as the child answers.
 
 Projection rows point at raw lines whose ids only the child learns (``last_insert_rowid`` after
 the batch's raw lines: consecutive, since the transaction holds SQLite's write lock). So the
-parent numbers each row's raw line by its place in the batch and the child's statement adds the
-first id: the SQL's ``raw_line_id`` value is ``(? + <first id>)``.
+parent numbers each row's raw line by its place in the batch and the statement adds the first
+id: the SQL's ``raw_line_id`` value is ``(? + <first id>)``.
 
 Errors come back as the parent's SQLAlchemy exceptions, so the writer's failure handling is the
-same as in-process: ``sqlite3.OperationalError`` (locked, I/O, a vanished child) becomes
-:class:`sqlalchemy.exc.OperationalError` (retried), anything the values caused becomes a
-:class:`sqlalchemy.exc.DBAPIError` that is not operational (the batch is split down to the bad
-record).
+same as in-process: ``sqlite3.OperationalError`` (locked, I/O) and a child that died become
+:class:`sqlalchemy.exc.OperationalError` (retried, with a new child), anything the values
+caused becomes a :class:`sqlalchemy.exc.DBAPIError` that is not operational (the batch is split
+down to the bad record). The child ends when its input does: when the recorder stops, or dies
+(after committing the batch it has in hand).
 """
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
+import collections
+import concurrent.futures
+import fcntl
 import os
 import pickle
-import signal
 import sqlite3
-import threading
-import time
-from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
-from typing import Any, Iterable, Optional
-
-from sqlalchemy import exc as sa_exc
+import sys
+from typing import Any, Iterable
 
 import orjson
+from sqlalchemy import exc as sa_exc
+
 from recorder.store import sqlite_bulk
-from recorder.store.sqlite_bulk import RAW_BASE, json_text, wire_time_text
+from recorder.store.sqlite_bulk import json_text
 
-__all__ = ["SQLiteProcess", "pack_batch", "unpack_batch"]
+__all__ = ["SQLiteProcess", "pack_batch"]
 
-EVENT_SQL = ("INSERT INTO connection_events (session_id, kind, channel, detail, at) "
-             "VALUES (?, ?, ?, ?, ?)")
-END_SQL = "UPDATE sessions SET ended_at = ? WHERE id = ?"
-
-Wire = tuple[list, list, list, list]  # raw lines, [table, columns, rows] groups, events, ends
 _layouts: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, ...], int | None]] = {}
 
 
@@ -100,8 +96,9 @@ def pack_batch(items: Iterable[Any]) -> tuple[bytes, int, int]:
             events.append((item.session_id, item.kind, item.channel, item.detail, item.at))
         else:  # SessionEnd
             ends.append((item.at, item.session_id))
-    wire = (raws, [(table, columns if "raw_line_id" in columns else (*columns, "raw_line_id"),
-                    group) for (table, columns), group in groups.items()], events, ends)
+    wire = (raws, [(*sqlite_bulk.wire_plan(table, columns if "raw_line_id" in columns
+                                           else (*columns, "raw_line_id")), group)
+                   for (table, columns), group in groups.items()], events, ends)
     try:
         blob = orjson.dumps(wire)
     except TypeError:
@@ -109,159 +106,114 @@ def pack_batch(items: Iterable[Any]) -> tuple[bytes, int, int]:
     return blob, len(raws), rows
 
 
-def unpack_batch(blob: bytes) -> tuple[list, list[tuple[str, list]], list, list]:
-    """:func:`pack_batch`'s message as the child's statements and values: raw lines, (SQL,
-    rows) per table and columns, connection events, session ends (times as SQLite's text)."""
-    raws, groups, events, ends = orjson.loads(blob) if blob[:1] == b"[" else pickle.loads(blob)
-    time_text = wire_time_text
-    raws = [(s, time_text(at), c, m, line, e) for s, at, c, m, line, e in raws]
-    statements = []
-    for table, columns, rows in groups:
-        sql, times = sqlite_bulk.wire_plan(table, tuple(columns))
-        for row in rows:
-            for i in times:
-                row[i] = time_text(row[i])
-        statements.append((sql, rows))
-    events = [(s, k, c, d, time_text(at)) for s, k, c, d, at in events]
-    ends = [(time_text(at), session_id) for at, session_id in ends]
-    return raws, statements, events, ends
-
-
-# --- the child -----------------------------------------------------------------------------
-
-_con: Optional[sqlite3.Connection] = None
-
-
-class ChildError(Exception):
-    """An error in the child, as plain data (its class name, message, whether operational)."""
-
-    def __init__(self, name: str, message: str, operational: bool) -> None:
-        super().__init__(name, message, operational)
-        self.name, self.message, self.operational = name, message, operational
-
-
-def _die_with_parent(parent: int) -> None:
-    """A SIGKILLed recorder must not leave its writer behind (holding the database and the
-    recorder's stdout/stderr): Linux kills the child with its parent (``PR_SET_PDEATHSIG``);
-    elsewhere a thread notices the parent is gone within a second. A transaction cut short
-    is rolled back by SQLite, as when the recorder itself is killed in-process."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
-    except Exception:
-        pass
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(1)
-
-    if os.getppid() != parent:
-        os._exit(1)
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
-def _open(path: str, parent: int) -> None:
-    from recorder.store.db import SQLITE_BUSY_TIMEOUT_MS, _sqlite_pragmas
-
-    _die_with_parent(parent)
-    global _con
-    _con = sqlite3.connect(path, isolation_level=None, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
-                           check_same_thread=False)
-    _sqlite_pragmas(_con, None)
-    _con.execute("PRAGMA cache_size=-32768")  # 32 MB (default 2 MB): the indexes of weeks of chat
-
-
-def _commit(blob: bytes) -> int | None:
-    """One transaction: raw lines, their rows, events, session ends. The first raw line id."""
-    con = _con
-    if con is None:
-        raise ChildError("OperationalError", "the SQLite writer process has no connection", True)
-    try:
-        raws, groups, events, ends = unpack_batch(blob)
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            first = None
-            if raws:
-                con.executemany(sqlite_bulk.RAW_SQL, raws)
-                first = con.execute("SELECT last_insert_rowid()").fetchone()[0] - len(raws) + 1
-            for sql, rows in groups:
-                con.executemany(sql.replace(RAW_BASE, str(first or 0)), rows)
-            if events:
-                con.executemany(EVENT_SQL, events)
-            if ends:
-                con.executemany(END_SQL, ends)
-            con.execute("COMMIT")
-            return first
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-    except sqlite3.OperationalError as exc:
-        raise ChildError(type(exc).__name__, str(exc), True) from None
-    except Exception as exc:  # the values: a constraint, a type the driver refused, bad text
-        raise ChildError(type(exc).__name__, str(exc), False) from None
-
-
-def _ping() -> bool:
-    return _con is not None
-
-
-# --- the parent ----------------------------------------------------------------------------
-
-
 class SQLiteProcess:
-    """A child process committing batches to the SQLite file at ``path`` (started on first use,
-    started again after it died)."""
+    """The child process committing batches to the SQLite file at ``path`` (started again
+    after it died)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._executor: ProcessPoolExecutor | None = None
-
-    def _pool(self) -> ProcessPoolExecutor:
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_open, initargs=(self.path, os.getpid()))
-        return self._executor
+        self._proc: asyncio.subprocess.Process | None = None
+        self._pending: collections.deque[asyncio.Future] = collections.deque()
+        self._reader: asyncio.Task | None = None
+        self._input: Any = None  # the child's stdin, written by one thread (in order)
+        self._sender = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sqlite-child")
 
     async def start(self) -> None:
-        """Start the child now (rather than on the first batch) and check it is connected."""
-        await self.wait(self._submit(_ping))
+        """Start the child and check that it answers."""
+        # A batch is megabytes: written by a thread with a blocking write (the event loop would
+        # hand it to the pipe 64 KB per turn, between frames, and keep the child waiting).
+        read_end, write_end = os.pipe()
+        try:
+            fcntl.fcntl(write_end, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+        except OSError:  # not Linux, or over the system's limit: the default size works too
+            pass
+        try:
+            self._proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "recorder.store.sqlite_child", self.path,
+                stdin=read_end, stdout=asyncio.subprocess.PIPE)
+        except BaseException:
+            os.close(write_end)
+            raise
+        finally:
+            os.close(read_end)
+        self._input = open(write_end, "wb", buffering=0)
+        self._reader = asyncio.create_task(self._read_replies(self._proc), name="sqlite-child")
+        await self.wait(self._send(b""))
 
     def commit(self, blob: bytes) -> asyncio.Future:
-        """Hand a :func:`pack_batch` message to the child NOW (not when a coroutine first runs);
-        :meth:`wait` for the id of its first raw line (None: no raw lines)."""
-        return self._submit(_commit, blob)
+        """Hand a :func:`pack_batch` message to the child NOW; :meth:`wait` for the id of its
+        first raw line (None: no raw lines)."""
+        if self._proc is None or self._reader is None or self._reader.done():  # gone: anew
+            return asyncio.ensure_future(self._restart_and_send(blob))
+        return self._send(blob)
 
-    def _submit(self, fn: Any, *args: Any) -> asyncio.Future:
-        try:
-            return asyncio.get_running_loop().run_in_executor(self._pool(), fn, *args)
-        except (BrokenExecutor, RuntimeError) as exc:  # a dead pool refuses work
-            future = asyncio.get_running_loop().create_future()
-            future.set_exception(exc)
+    async def _restart_and_send(self, blob: bytes) -> Any:
+        await self.close()
+        await self.start()
+        return await self._send(blob)
+
+    def _send(self, blob: bytes) -> asyncio.Future:
+        future = asyncio.get_running_loop().create_future()
+        if self._reader is None or self._reader.done():  # nobody would answer
+            future.set_exception(_lost(EOFError("the SQLite writer process has exited")))
             return future
+        self._pending.append(future)
+        self._sender.submit(self._write, self._input, len(blob).to_bytes(4, "big") + blob)
+        return future
+
+    @staticmethod
+    def _write(stream: Any, data: bytes) -> None:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[stream.write(view):]
+        except (OSError, ValueError):  # the child is gone (its reader fails the futures)
+            pass
+
+    async def _read_replies(self, proc: asyncio.subprocess.Process) -> None:
+        stdout = proc.stdout
+        try:
+            while True:
+                header = await stdout.readexactly(4)  # type: ignore[union-attr]
+                reply = orjson.loads(await stdout.readexactly(int.from_bytes(header, "big")))  # type: ignore[union-attr]
+                future = self._pending.popleft()
+                if future.done():
+                    continue
+                if "error" in reply:
+                    name, message, operational = reply["error"]
+                    cls = sqlite3.OperationalError if operational else sqlite3.DatabaseError
+                    wrapper = sa_exc.OperationalError if operational else sa_exc.DatabaseError
+                    future.set_exception(wrapper("sqlite writer process", None,
+                                                 cls(f"{name}: {message}")))
+                else:
+                    future.set_result(reply["first"])
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:  # the child is gone
+            while self._pending:
+                future = self._pending.popleft()
+                if not future.done():
+                    future.set_exception(_lost(exc))
 
     async def wait(self, future: asyncio.Future) -> Any:
-        """The result of a call to the child, its errors as SQLAlchemy's (see the module)."""
-        try:
-            return await future
-        except ChildError as exc:
-            cls = sqlite3.OperationalError if exc.operational else sqlite3.DatabaseError
-            wrapper = sa_exc.OperationalError if exc.operational else sa_exc.DatabaseError
-            raise wrapper("sqlite writer process", None, cls(f"{exc.name}: {exc.message}")) from None
-        except (BrokenExecutor, EOFError, OSError, RuntimeError) as exc:  # the child died
-            self._discard()
-            raise sa_exc.OperationalError("sqlite writer process", None,
-                                          sqlite3.OperationalError(f"writer process lost: {exc!r}")) from None
+        """The child's answer; its errors as SQLAlchemy's (see the module docstring)."""
+        return await future
 
-    def _discard(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+    async def close(self) -> None:
+        """End the child's input and wait for it to finish what it has."""
+        proc, self._proc = self._proc, None
+        stream, self._input = self._input, None
+        if stream is not None:  # after what was handed over: end of input
+            await asyncio.get_running_loop().run_in_executor(self._sender, stream.close)
+        if proc is not None:
+            try:
+                await asyncio.wait_for(proc.wait(), 30)
+            except asyncio.TimeoutError:
+                proc.kill()
+                await proc.wait()
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)
+            self._reader = None
 
-    def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+
+def _lost(exc: BaseException) -> sa_exc.OperationalError:
+    return sa_exc.OperationalError("sqlite writer process", None,
+                                   sqlite3.OperationalError(f"writer process lost: {exc!r}"))

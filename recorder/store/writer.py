@@ -141,7 +141,7 @@ class Writer:
                 await self._proc.start()
             except Exception as exc:  # no child process here: commit in this one
                 log.warning("SQLite writer process unavailable (%s); writing in-process", exc)
-                self._proc.close()
+                await self._proc.close()
                 self._proc = None
         self._task = asyncio.create_task(self._run(), name="recorder-writer")
 
@@ -217,7 +217,7 @@ class Writer:
         if self._spool is not None:
             self._spool.close()
         if self._proc is not None:
-            self._proc.close()
+            await self._proc.close()
         self._closed = True
 
     # --- queue ------------------------------------------------------------------------------

@@ -188,15 +188,15 @@ async def test_the_sqlite_child_process_killed_is_replaced_and_nothing_is_lost(t
     writer = Writer(engine, process=True, retry_initial=0.05,
                     on_error=lambda exc, detail: errors.append(detail))
     await writer.start()
-    first = list(writer._proc._executor._processes)
+    first = writer._proc._proc.pid
     for i in range(100):
         writer.submit(message_record(i))
     await writer.flush()
-    os.kill(first[0], signal.SIGKILL)
+    os.kill(first, signal.SIGKILL)
     for i in range(100, 200):
         writer.submit(message_record(i))
     await asyncio.wait_for(writer.flush(), 60)
-    assert list(writer._proc._executor._processes) != first  # a new child
+    assert writer._proc._proc.pid != first  # a new child
     assert errors  # the loss was noticed (and retried)
     lines = [r.line for r in await rows(engine, "SELECT line FROM raw_lines ORDER BY id")]
     assert lines == [message_record(i).line for i in range(200)]

@@ -1,0 +1,131 @@
+"""The SQLite writer process: ``python -m recorder.store.sqlite_child DATABASE``.
+
+Started by :class:`recorder.store.sqlite_proc.SQLiteProcess`. It imports nothing but the
+standard library and orjson (no SQLAlchemy, no schema: the parent sends the statements), so it
+costs a few tens of MB, not another copy of the recorder. Protocol, over its stdin and stdout:
+each request is a 4-byte big-endian length and a :func:`recorder.store.sqlite_proc.pack_batch`
+message (length 0: a ping); each reply is the same framing around orjson
+``{"first": <first raw line id or null>}`` or ``{"error": [class name, message, operational]}``.
+End of input (the recorder stopped or died) ends the process after the batch in hand.
+
+Also home of the time conversions every SQLite path shares (this module being the lightest).
+"""
+from __future__ import annotations
+
+import pickle
+import sqlite3
+import sys
+from datetime import datetime, timezone
+from typing import Any, BinaryIO
+
+import orjson
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Stands for the batch's first raw line id in the SQL the parent sends.
+RAW_BASE = "__raw_base__"
+RAW_SQL = ("INSERT INTO raw_lines (session_id, received_at, channel, command, line, parse_error) "
+           "VALUES (?, ?, ?, ?, ?, ?)")
+EVENT_SQL = ("INSERT INTO connection_events (session_id, kind, channel, detail, at) "
+             "VALUES (?, ?, ?, ?, ?)")
+END_SQL = "UPDATE sessions SET ended_at = ? WHERE id = ?"
+
+
+def datetime_text(value: datetime | None) -> str | None:
+    """Aware datetime -> naive UTC text as SQLAlchemy's SQLite DATETIME stores it."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: times must be timezone-aware")
+    if value.tzinfo is not timezone.utc and value.utcoffset():
+        value = value.astimezone(timezone.utc)
+    return value.isoformat(" ", "microseconds")[:26]  # "YYYY-MM-DD HH:MM:SS.ffffff" (no offset)
+
+
+def wire_time_text(value: datetime | str | None) -> str | None:
+    """:func:`datetime_text` of a time, or of its RFC 3339 text as orjson writes an aware
+    datetime (``2024-01-01T00:00:00.001000+00:00``; no fraction when it is zero)."""
+    if type(value) is str:
+        if value.endswith("+00:00"):
+            if len(value) == 32:
+                return f"{value[:10]} {value[11:26]}"
+            if len(value) == 25:
+                return f"{value[:10]} {value[11:19]}.000000"
+        value = datetime.fromisoformat(value)
+    return datetime_text(value)  # type: ignore[arg-type]
+
+
+def sqlite_pragmas(connection: Any, _record: Any = None) -> None:
+    """The settings of every connection to the store (WAL, NORMAL sync, busy timeout, FKs)."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def unpack_batch(blob: bytes) -> tuple[list, list[tuple[str, list]], list, list]:
+    """A ``pack_batch`` message as values: raw lines, (SQL, rows) per statement, connection
+    events, session ends; times as SQLite's text."""
+    raws, groups, events, ends = orjson.loads(blob) if blob[:1] == b"[" else pickle.loads(blob)
+    time_text = wire_time_text
+    raws = [(s, time_text(at), c, m, line, e) for s, at, c, m, line, e in raws]
+    for _sql, times, rows in groups:
+        for row in rows:
+            for i in times:
+                row[i] = time_text(row[i])
+    events = [(s, k, c, d, time_text(at)) for s, k, c, d, at in events]
+    ends = [(time_text(at), session_id) for at, session_id in ends]
+    return raws, [(sql, rows) for sql, _times, rows in groups], events, ends
+
+
+def commit(con: sqlite3.Connection, blob: bytes) -> int | None:
+    """One transaction: raw lines, their rows, events, session ends. The first raw line id."""
+    raws, groups, events, ends = unpack_batch(blob)
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        first = None
+        if raws:
+            con.executemany(RAW_SQL, raws)
+            first = con.execute("SELECT last_insert_rowid()").fetchone()[0] - len(raws) + 1
+        for sql, rows in groups:
+            con.executemany(sql.replace(RAW_BASE, str(first or 0)), rows)
+        if events:
+            con.executemany(EVENT_SQL, events)
+        if ends:
+            con.executemany(END_SQL, ends)
+        con.execute("COMMIT")
+        return first
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+
+
+def _read(stream: BinaryIO, n: int) -> bytes | None:
+    data = stream.read(n)
+    return data if len(data) == n else None
+
+
+def serve(path: str, requests: BinaryIO, replies: BinaryIO) -> None:
+    con = sqlite3.connect(path, isolation_level=None, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    sqlite_pragmas(con)
+    con.execute("PRAGMA cache_size=-16384")  # 16 MB (default 2 MB): index pages of a long run
+    while (header := _read(requests, 4)) is not None:
+        blob = _read(requests, int.from_bytes(header, "big"))
+        if blob is None:
+            break
+        try:
+            reply = {"first": commit(con, blob) if blob else None}
+        except sqlite3.OperationalError as exc:  # locked, I/O: the parent retries
+            reply = {"error": [type(exc).__name__, str(exc), True]}
+        except Exception as exc:  # the values: a constraint, a type, bad text
+            reply = {"error": [type(exc).__name__, str(exc), False]}
+        out = orjson.dumps(reply)
+        replies.write(len(out).to_bytes(4, "big") + out)
+        replies.flush()
+    con.close()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], sys.stdin.buffer, sys.stdout.buffer)
