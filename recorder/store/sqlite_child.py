@@ -110,7 +110,7 @@ def _read(stream: BinaryIO, n: int) -> bytes | None:
 def serve(path: str, requests: BinaryIO, replies: BinaryIO) -> None:
     con = sqlite3.connect(path, isolation_level=None, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
     sqlite_pragmas(con)
-    con.execute("PRAGMA cache_size=-16384")  # 16 MB (default 2 MB): index pages of a long run
+    con.execute("PRAGMA cache_size=-8192")  # 8 MB (default 2 MB): index pages of a long run
     while (header := _read(requests, 4)) is not None:
         blob = _read(requests, int.from_bytes(header, "big"))
         if blob is None:

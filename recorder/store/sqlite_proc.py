@@ -158,15 +158,16 @@ class SQLiteProcess:
             future.set_exception(_lost(EOFError("the SQLite writer process has exited")))
             return future
         self._pending.append(future)
-        self._sender.submit(self._write, self._input, len(blob).to_bytes(4, "big") + blob)
+        self._sender.submit(self._write, self._input, len(blob).to_bytes(4, "big"), blob)
         return future
 
     @staticmethod
-    def _write(stream: Any, data: bytes) -> None:
+    def _write(stream: Any, *parts: bytes) -> None:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[stream.write(view):]
+            for part in parts:
+                view = memoryview(part)
+                while view:
+                    view = view[stream.write(view):]
         except (OSError, ValueError):  # the child is gone (its reader fails the futures)
             pass
 

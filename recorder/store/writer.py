@@ -37,6 +37,9 @@ from recorder.store.sqlite_proc import SQLiteProcess, pack_batch
 
 log = logging.getLogger(__name__)
 
+#: Batches handed to the SQLite child process: smaller than in-process ones (two are in memory
+#: at once, and a commit every ~0.1 s at full speed costs nothing with WAL).
+PROCESS_BATCH = 5000
 RAW_COLUMNS = ("id", "session_id", "received_at", "channel", "command", "line", "parse_error")
 
 
@@ -247,7 +250,8 @@ class Writer:
                         or wait <= 0 or (self._proc is not None and len(self._mem) >= 500)):
                     # a child process commits while this one reads on: hand it what there is
                     # as soon as it is free (less work left when the lines stop)
-                    n = min(len(self._mem), self._max_lines)
+                    n = min(len(self._mem), self._max_lines,
+                            PROCESS_BATCH if self._proc is not None else self._max_lines)
                     return [self._mem.popleft() for _ in range(n)], None
             elif self._spool is not None and self._spool.pending:
                 docs, offset = self._spool.read(self._max_lines)
@@ -392,7 +396,7 @@ class Writer:
         enough to be worth it; the spool's batches are read when their turn comes)."""
         if self._ready or len(self._mem) < 500:
             return
-        n = min(len(self._mem), self._max_lines)
+        n = min(len(self._mem), self._max_lines, PROCESS_BATCH)
         self._ready = [self._mem.popleft() for _ in range(n)]  # (``_oldest`` now errs early)
         try:
             self._ready_blob = (self._ready, *pack_batch(self._ready))
