@@ -198,8 +198,9 @@ class SQLiteProcess:
         """The child's answer; its errors as SQLAlchemy's (see the module docstring)."""
         return await future
 
-    async def close(self) -> None:
-        """End the child's input and wait for it to finish what it has."""
+    async def close(self, final: bool = False) -> None:
+        """End the child's input and wait for it to finish what it has (``final``: and stop
+        the thread that writes to it; a restart keeps it)."""
         proc, self._proc = self._proc, None
         stream, self._input = self._input, None
         if stream is not None:  # after what was handed over: end of input
@@ -213,6 +214,8 @@ class SQLiteProcess:
         if self._reader is not None:
             await asyncio.gather(self._reader, return_exceptions=True)
             self._reader = None
+        if final:
+            self._sender.shutdown(wait=False)
 
 
 def _lost(exc: BaseException) -> sa_exc.OperationalError:

@@ -220,7 +220,7 @@ class Writer:
         if self._spool is not None:
             self._spool.close()
         if self._proc is not None:
-            await self._proc.close()
+            await self._proc.close(final=True)
         self._closed = True
 
     # --- queue ------------------------------------------------------------------------------
