@@ -38,7 +38,7 @@ from sqlalchemy import exc as sa_exc
 from recorder.store import sqlite_bulk
 from recorder.store.sqlite_bulk import json_text
 
-__all__ = ["SQLiteProcess", "pack_batch"]
+__all__ = ["SQLiteProcess", "pack_batch", "ChildLost"]
 
 _layouts: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, ...], int | None]] = {}
 
@@ -218,6 +218,10 @@ class SQLiteProcess:
             self._sender.shutdown(wait=False)
 
 
+class ChildLost(sqlite3.OperationalError):
+    """The child went away with a batch in hand: it may or may not have committed it."""
+
+
 def _lost(exc: BaseException) -> sa_exc.OperationalError:
     return sa_exc.OperationalError("sqlite writer process", None,
-                                   sqlite3.OperationalError(f"writer process lost: {exc!r}"))
+                                   ChildLost(f"writer process lost: {exc!r}"))

@@ -33,13 +33,14 @@ from recorder.store.records import (  # noqa: F401 (RawRecord & co. are imported
     ConnectionEvent, Item, RawRecord, SessionEnd, decode_item, encode_item, load_doc,
 )
 from recorder.store.spool import Spool
-from recorder.store.sqlite_proc import SQLiteProcess, pack_batch
+from recorder.store.sqlite_proc import ChildLost, SQLiteProcess, pack_batch
 
 log = logging.getLogger(__name__)
 
 #: Batches handed to the SQLite child process: smaller than in-process ones (two are in memory
 #: at once, and a commit every ~0.1 s at full speed costs nothing with WAL).
 PROCESS_BATCH = 5000
+_TAIL = "tail"
 RAW_COLUMNS = ("id", "session_id", "received_at", "channel", "command", "line", "parse_error")
 
 
@@ -295,17 +296,22 @@ class Writer:
     async def _write(self, items: list[Item]) -> None:
         """Commit ``items`` once: retry outages, split bad batches down to the bad record."""
         delay = self._retry_initial
-        unsure: int | None = None  # first raw id of an attempt whose COMMIT may have landed
+        # an attempt whose COMMIT may have landed: its first raw id (PostgreSQL), or _TAIL (the
+        # SQLite child died before answering: are the batch's lines the last ones stored?)
+        unsure: int | str | None = None
         while True:
             try:
-                if unsure is None or not await self._raw_line_exists(unsure):
+                if unsure is None or not await self._landed(unsure, items):
                     self._attempt_id = None
                     await self._commit(items)
                 self._inflight_committed += len(items)
                 return
             except Exception as exc:
                 if not await self._is_bad_batch(exc):
-                    unsure = self._attempt_id if unsure is None else unsure
+                    if unsure is None:
+                        unsure = self._attempt_id
+                        if unsure is None and isinstance(getattr(exc, "orig", None), ChildLost):
+                            unsure = _TAIL
                     self._note_error(exc, f"batch of {len(items)}")
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, self._retry_max)
@@ -339,6 +345,24 @@ class Writer:
         self._stats.dropped += 1
         self._report(error, f"record dropped: {str(item)[:300]}")
         self._inflight_committed += 1
+
+    async def _landed(self, unsure: int | str, items: list[Item]) -> bool:
+        if unsure == _TAIL:
+            return await self._stored_last(items)
+        return await self._raw_line_exists(unsure)  # type: ignore[arg-type]
+
+    async def _stored_last(self, items: list[Item]) -> bool:
+        """Are the batch's raw lines (session, time, text) the last ones in ``raw_lines``? Then
+        the child committed it before dying (a transaction lands whole or not at all)."""
+        raws = [i for i in items if isinstance(i, RawRecord)]
+        if not raws:
+            return False
+        async with self._engine.connect() as conn:
+            stored = (await conn.exec_driver_sql(
+                "SELECT session_id, received_at, line FROM raw_lines ORDER BY id DESC LIMIT ?",
+                (len(raws),))).all()
+        wanted = [(r.session_id, sqlite_bulk.datetime_text(r.received_at), r.line) for r in raws]
+        return [tuple(row) for row in reversed(stored)] == wanted
 
     async def _raw_line_exists(self, raw_id: int) -> bool:
         """After a lost connection: did the attempt that used ``raw_id`` commit after all?"""

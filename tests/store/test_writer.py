@@ -203,3 +203,37 @@ async def test_the_sqlite_child_process_killed_is_replaced_and_nothing_is_lost(t
     assert await scalar(engine, "SELECT count(*) FROM messages") == 200
     await writer.close()
     await engine.dispose()
+
+
+async def test_a_batch_the_child_committed_before_dying_is_not_written_twice(tmp_path, monkeypatch):
+    import os
+    import signal
+
+    from recorder.store import sqlite_proc
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
+    await upgrade_to_head(url)
+    engine = make_engine(url)
+    writer = Writer(engine, process=True, retry_initial=0.05)
+    await writer.start()
+    real_wait = sqlite_proc.SQLiteProcess.wait
+    state = {"killed": False}
+
+    async def wait_then_die(self, future):  # the COMMIT lands, then the child dies unheard
+        result = await real_wait(self, future)
+        if not state["killed"] and result is not None:
+            state["killed"] = True
+            os.kill(self._proc.pid, signal.SIGKILL)
+            raise sqlite_proc._lost(EOFError("killed by the test"))
+        return result
+
+    monkeypatch.setattr(sqlite_proc.SQLiteProcess, "wait", wait_then_die)
+    for i in range(300):
+        writer.submit(message_record(i))
+    await asyncio.wait_for(writer.flush(), 60)
+    assert state["killed"] and writer.stats.retries >= 1
+    lines = [r.line for r in await rows(engine, "SELECT line FROM raw_lines ORDER BY id")]
+    assert lines == [message_record(i).line for i in range(300)]  # once each, in order
+    assert await scalar(engine, "SELECT count(*) FROM messages") == 300
+    await writer.close()
+    await engine.dispose()
