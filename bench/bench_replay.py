@@ -37,7 +37,7 @@ async def ingest(url: str, lines: list[str]) -> float:
 
     await upgrade_to_head(url)
     engine = make_engine(url)
-    writer = Writer(engine, max_queue=len(lines) + 1)
+    writer = Writer(engine, max_queue=len(lines) + 1, process=True)  # as `recorder run` writes
     await writer.start()
     base = datetime(2024, 5, 1, 18, tzinfo=timezone.utc)
     start = time.perf_counter()
