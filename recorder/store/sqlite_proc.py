@@ -188,7 +188,7 @@ class SQLiteProcess:
                                                  cls(f"{name}: {message}")))
                 else:
                     future.set_result(reply["first"])
-        except (asyncio.IncompleteReadError, ConnectionError) as exc:  # the child is gone
+        except Exception as exc:  # the child is gone (or answered nonsense): nobody answers
             while self._pending:
                 future = self._pending.popleft()
                 if not future.done():

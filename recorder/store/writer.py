@@ -217,6 +217,7 @@ class Writer:
             except asyncio.TimeoutError:
                 self._task.cancel()
                 await asyncio.gather(self._task, return_exceptions=True)
+                await self._settle_child()
                 self._save_unwritten()
         if self._spool is not None:
             self._spool.close()
@@ -277,6 +278,20 @@ class Writer:
             self._inflight = []
             self._done += len(items)
             self._progress.set()
+
+    async def _settle_child(self) -> None:
+        """Stopping with a batch in the SQLite child: let it finish (commit or fail), and count
+        the batch as written if it landed, so the spool does not get it a second time."""
+        if self._proc is None:
+            return
+        await self._proc.close()
+        head = self._inflight[self._inflight_committed:]
+        if head and not self._inflight_from_spool:
+            try:
+                if await self._stored_last(head):
+                    self._inflight_committed = len(self._inflight)
+            except Exception as exc:  # cannot tell: keeping it twice beats losing it
+                log.warning("could not check the last batch (%s); it is kept in the spool", exc)
 
     def _save_unwritten(self) -> None:
         """Stopping while the database is down: keep what is unwritten in the spool file."""

@@ -237,3 +237,39 @@ async def test_a_batch_the_child_committed_before_dying_is_not_written_twice(tmp
     assert await scalar(engine, "SELECT count(*) FROM messages") == 300
     await writer.close()
     await engine.dispose()
+
+
+async def test_stopping_while_the_child_commits_does_not_spool_the_batch_again(tmp_path, monkeypatch):
+    import sqlite3
+
+    from recorder.store import sqlite_proc
+
+    path = tmp_path / "chat.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    await upgrade_to_head(url)
+    engine = make_engine(url)
+    writer = Writer(engine, process=True, spool_path=tmp_path / "chat.spool")
+    await writer.start()
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the child's COMMIT waits for this lock
+    real_close = sqlite_proc.SQLiteProcess.close
+
+    async def release_then_close(self, final=False):  # the writer gave up waiting; now it lands
+        if blocker.in_transaction:
+            blocker.execute("ROLLBACK")
+        await real_close(self, final)
+
+    monkeypatch.setattr(sqlite_proc.SQLiteProcess, "close", release_then_close)
+    for i in range(50):
+        writer.submit(message_record(i))
+    await wait_for(lambda: writer._inflight)  # the batch is in the child, which is blocked
+    await writer.close(timeout=0.5)
+    blocker.close()
+    lines = [r.line for r in await rows(engine, "SELECT line FROM raw_lines ORDER BY id")]
+    assert lines == [message_record(i).line for i in range(50)]
+    # a restart finds nothing left to write: the batch is stored once
+    again = Writer(engine, spool_path=tmp_path / "chat.spool")
+    await again.start()
+    await again.close()
+    assert await scalar(engine, "SELECT count(*) FROM raw_lines") == 50
+    await engine.dispose()
