@@ -156,6 +156,7 @@ def _refresh_with(duck: duckdb.DuckDBPyConnection, url: str, reader_type: Callab
         if not _same_source(duck, reader, redact_url(url)):
             _reset(duck, specs, redact_url(url))
         copied = {spec.name: _copy_table(duck, reader, spec) for spec in specs}
+        update_minute_rollup(duck)
         duck.execute("COMMIT")
         return copied
     except BaseException:
@@ -230,6 +231,38 @@ def _copy_table(duck: duckdb.DuckDBPyConnection, reader: "_Reader", spec: TableS
     if spec.key is not None and upto is not None:
         _set_meta(duck, f"watermark:{spec.name}", str(upto))
     return copied
+
+
+#: Per channel and minute: messages and distinct chatters, kept with the copy (the one report
+#: query a scan could not answer under a second at 10M messages: ``count(DISTINCT login)`` over
+#: ~900,000 minute groups). Rebuilt for the minutes that new messages touch, on each refresh.
+MINUTE_ROLLUP = "_minute_chatters"
+_MINUTE_SQL = "(epoch_us(coalesce(sent_at, received_at)) // 60000000)"
+
+
+def update_minute_rollup(duck: duckdb.DuckDBPyConnection) -> None:
+    """Bring :data:`MINUTE_ROLLUP` up to the copy's ``messages`` (watermark ``rollup:messages``)."""
+    duck.execute(f"CREATE TABLE IF NOT EXISTS {MINUTE_ROLLUP} (channel VARCHAR, minute BIGINT, "
+                 "messages BIGINT, chatters BIGINT)")
+    mark, done = _meta(duck, "watermark:messages"), _meta(duck, "rollup:messages")
+    if mark is None or mark == done:
+        return
+    if done is None:  # a new or reset copy
+        duck.execute(f"DELETE FROM {MINUTE_ROLLUP}")
+    duck.execute(f"""CREATE TEMP TABLE _touched AS SELECT DISTINCT channel, {_MINUTE_SQL} AS minute
+        FROM messages WHERE raw_line_id > ? AND raw_line_id <= ?""", [int(done or -1), int(mark)])
+    first = duck.execute("SELECT min(minute) FROM _touched").fetchone()[0]
+    if first is not None:
+        duck.execute(f"DELETE FROM {MINUTE_ROLLUP} r USING _touched t "
+                     "WHERE r.channel = t.channel AND r.minute = t.minute")
+        duck.execute(f"""INSERT INTO {MINUTE_ROLLUP}
+            SELECT m.channel, m.minute, count(*), count(DISTINCT m.login) FROM (
+                SELECT channel, {_MINUTE_SQL} AS minute, login FROM messages
+                WHERE coalesce(sent_at, received_at) >= make_timestamptz(?::BIGINT * 60000000)) m
+            SEMI JOIN _touched t ON m.channel = t.channel AND m.minute = t.minute
+            GROUP BY ALL""", [first])
+    duck.execute("DROP TABLE _touched")
+    _set_meta(duck, "rollup:messages", mark)
 
 
 def _range_sql(spec: TableSpec, after: int | None, upto: int | None, mark: Callable[[int], str]) -> tuple[str, list[int]]:

@@ -7,15 +7,17 @@ was received. Every frame is sorted, so equal inputs give equal frames.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from analytics.connection import META_TABLE, MINUTE_ROLLUP
 from recorder.coverage import intervals
 
 Con = duckdb.DuckDBPyConnection
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #: USERNOTICE kinds counted as subscriptions, gifts and raids (anonymous variants folded in).
 SUPPORT_KINDS = {
     "sub": "sub", "resub": "resub", "subgift": "subgift", "anonsubgift": "subgift",
@@ -58,7 +60,18 @@ def channel_overview(con: Con, channel: str | None = None, since: datetime | Non
 
 def messages_per_minute(con: Con, channel: str | None = None, since: datetime | None = None,
                         until: datetime | None = None) -> pd.DataFrame:
-    """channel, minute, messages, chatters: minutes with at least one message."""
+    """channel, minute, messages, chatters: minutes with at least one message. Read from the
+    copy's per-minute rollup when it is current and the window falls on whole minutes."""
+    first, last = _minute_of(since), _minute_of(until)
+    if first is not False and last is not False and _rollup_current(con):
+        where, args = ["TRUE"], []
+        for sql, value in (("channel = ?", channel.lstrip("#").lower() if channel else None),
+                           ("minute >= ?", first), ("minute < ?", last)):
+            if value is not None:
+                where.append(sql)
+                args.append(value)
+        return _df(con, f"""SELECT channel, {_from_minute('minute')} AS minute, messages, chatters
+            FROM {MINUTE_ROLLUP} WHERE {' AND '.join(where)} ORDER BY channel, minute""", args)
     where, args = _where(_MSG_TIME, channel, since, until)
     return _df(con, f"""
         SELECT channel, {_from_minute('m')} AS minute, messages, chatters FROM (
@@ -66,6 +79,27 @@ def messages_per_minute(con: Con, channel: str | None = None, since: datetime | 
                    count(DISTINCT login) AS chatters
             FROM messages WHERE {where} GROUP BY ALL)
         ORDER BY channel, minute""", args)
+
+
+def _minute_of(when: datetime | None) -> int | None | bool:
+    """``when`` as an integer minute (None: no bound; False: not on a whole minute)."""
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)  # the session's time zone
+    micros = (when - _EPOCH) // timedelta(microseconds=1)
+    return False if micros % 60_000_000 else micros // 60_000_000
+
+
+def _rollup_current(con: Con) -> bool:
+    """Is the per-minute rollup made from every message of this copy?"""
+    try:
+        marks = dict(con.execute(f"SELECT key, value FROM {META_TABLE} WHERE key IN "
+                                 "('watermark:messages', 'rollup:messages')").fetchall())
+    except duckdb.Error:  # not a copy made by open_archive
+        return False
+    return marks.get("rollup:messages") is not None and \
+        marks.get("rollup:messages") == marks.get("watermark:messages")
 
 
 def _minute(time_sql: str) -> str:

@@ -1,6 +1,7 @@
 """The DuckDB copy of the store: same tables, incremental refresh, rebuilt when the store is new."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -92,3 +93,33 @@ async def test_postgresql_store(pg_url, cache):
     with open_archive(pg_url, cache=cache) as con:
         assert refresh(con, pg_url)["raw_lines"] == 0
         assert _count(con, "messages") == 13 and _count(con, "raw_lines") == 25
+
+
+def _per_minute_by_scan(con) -> list[tuple]:
+    return con.execute("""SELECT channel, epoch_us(coalesce(sent_at, received_at)) // 60000000 AS m,
+        count(*), count(DISTINCT login) FROM messages GROUP BY ALL ORDER BY 1, 2""").fetchall()
+
+
+async def test_the_per_minute_rollup_follows_new_messages(archive_url, cache):
+    with open_archive(archive_url, cache=cache) as con:
+        assert con.execute("SELECT channel, minute, messages, chatters FROM _minute_chatters "
+                           "ORDER BY 1, 2").fetchall() == _per_minute_by_scan(con)
+        before = q.messages_per_minute(con, "alpha")
+    assert before["messages"].tolist() == [4, 3, 1, 2]
+    more = ArchiveBuilder(first_line_id=25)
+    more.message("alpha", "zed", 1.5)  # into minute 1, which has messages already
+    more.message("alpha", "zed", 40.0)  # a minute of its own
+    await more.insert(archive_url)
+    with open_archive(archive_url, cache=cache) as con:
+        rolled = con.execute("SELECT channel, minute, messages, chatters FROM _minute_chatters "
+                             "ORDER BY 1, 2").fetchall()
+        assert rolled == _per_minute_by_scan(con)
+        frame = q.messages_per_minute(con, "alpha")
+        assert frame["messages"].tolist() == [4, 4, 1, 2, 1]
+        assert frame["chatters"].tolist() == [2, 3, 1, 2, 1]
+        # a window on whole minutes reads the rollup, any other window the messages: same answer
+        assert q._rollup_current(con)
+        tick = timedelta(microseconds=1)
+        aligned = q.messages_per_minute(con, "alpha", since=at(1), until=at(40))
+        ragged = q.messages_per_minute(con, "alpha", since=at(1) - tick, until=at(40) - tick)
+        assert aligned.equals(ragged) and aligned["messages"].tolist() == [4, 1, 2]
