@@ -9,7 +9,9 @@ that are new since the last open:
 - append-only logs (``raw_lines``, ``connection_events``, ``stream_snapshots``,
   ``channel_history``) by a watermark on their monotonic ``id``;
 - small tables whose rows change in place (``sessions``, ``users``, ``channels``, ``games``, ...)
-  are copied whole.
+  are copied whole;
+- and one derived table, ``_minute_chatters`` (messages and distinct chatters per channel and
+  minute), is updated for the minutes that new messages touch (see :func:`update_minute_rollup`).
 
 Why a copy and not DuckDB's sqlite/postgres scanners: those extensions download on first use,
 which fails on an offline machine; the copy needs nothing but the stdlib ``sqlite3`` module or
