@@ -19,13 +19,12 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from recorder.store.sqlite_child import SQLITE_BUSY_TIMEOUT_MS, sqlite_pragmas  # noqa: F401
+from recorder.store.sqlite_child import sqlite_pragmas
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+):")
 #: Held while migrating PostgreSQL so that two recorders starting together do not race.
 _PG_MIGRATION_LOCK = 0x7265636F7264  # "record"
-
 
 
 def normalize_url(db: str) -> str:

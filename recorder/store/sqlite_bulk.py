@@ -7,7 +7,6 @@ values), and the rows go to the driver in one ``executemany`` inside the writer'
 """
 from __future__ import annotations
 
-
 from functools import lru_cache
 from typing import Any, Callable, Sequence
 
@@ -17,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from recorder.store import schema
 from recorder.store.sqlite_child import (  # noqa: F401 (shared by every SQLite path)
-    RAW_BASE, RAW_SQL, datetime_text, wire_time_text,
+    RAW_BASE, RAW_SQL, datetime_text,
 )
 
 Converter = Callable[[Any], Any]

@@ -138,11 +138,12 @@ class SQLiteProcess:
             os.close(read_end)
         self._input = open(write_end, "wb", buffering=0)
         self._reader = asyncio.create_task(self._read_replies(self._proc), name="sqlite-child")
-        await self.wait(self._send(b""))
+        await self._send(b"")
 
     def commit(self, blob: bytes) -> asyncio.Future:
-        """Hand a :func:`pack_batch` message to the child NOW; :meth:`wait` for the id of its
-        first raw line (None: no raw lines)."""
+        """Hand a :func:`pack_batch` message to the child NOW; the future gives the id of its
+        first raw line (None: no raw lines), or the child's error as SQLAlchemy's (see the
+        module docstring)."""
         if self._proc is None or self._reader is None or self._reader.done():  # gone: anew
             return asyncio.ensure_future(self._restart_and_send(blob))
         return self._send(blob)
@@ -193,10 +194,6 @@ class SQLiteProcess:
                 future = self._pending.popleft()
                 if not future.done():
                     future.set_exception(_lost(exc))
-
-    async def wait(self, future: asyncio.Future) -> Any:
-        """The child's answer; its errors as SQLAlchemy's (see the module docstring)."""
-        return await future
 
     async def close(self, final: bool = False) -> None:
         """End the child's input and wait for it to finish what it has (``final``: and stop

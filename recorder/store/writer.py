@@ -37,9 +37,8 @@ from recorder.store.sqlite_proc import ChildLost, SQLiteProcess, pack_batch
 
 log = logging.getLogger(__name__)
 
-#: Batches handed to the SQLite child process: smaller than in-process ones (two are in memory
-#: at once, and a commit every ~0.1 s at full speed costs nothing with WAL).
-PROCESS_BATCH = 5000
+#: With the SQLite child process: lines worth handing over as soon as the child is free.
+HANDOVER_LINES = 500
 _TAIL = "tail"
 RAW_COLUMNS = ("id", "session_id", "received_at", "channel", "command", "line", "parse_error")
 
@@ -145,7 +144,7 @@ class Writer:
                 await self._proc.start()
             except Exception as exc:  # no child process here: commit in this one
                 log.warning("SQLite writer process unavailable (%s); writing in-process", exc)
-                await self._proc.close()
+                await self._proc.close(final=True)
                 self._proc = None
         self._task = asyncio.create_task(self._run(), name="recorder-writer")
 
@@ -240,6 +239,10 @@ class Writer:
             self._mem.append(item)
         self._wakeup.set()
 
+    def _take(self) -> list[Item]:
+        """The oldest items in memory, one batch's worth."""
+        return [self._mem.popleft() for _ in range(min(len(self._mem), self._max_lines))]
+
     async def _next_batch(self) -> tuple[list[Item], int | None] | None:
         """Items to write next and, when they come from the spool, the offset after them."""
         while True:
@@ -249,12 +252,11 @@ class Writer:
             if self._mem:
                 wait = self._oldest + self._max_delay - self._clock()
                 if (len(self._mem) >= self._max_lines or self._flushers or self._closing
-                        or wait <= 0 or (self._proc is not None and len(self._mem) >= 500)):
+                        or wait <= 0
+                        or (self._proc is not None and len(self._mem) >= HANDOVER_LINES)):
                     # a child process commits while this one reads on: hand it what there is
                     # as soon as it is free (less work left when the lines stop)
-                    n = min(len(self._mem), self._max_lines,
-                            PROCESS_BATCH if self._proc is not None else self._max_lines)
-                    return [self._mem.popleft() for _ in range(n)], None
+                    return self._take(), None
             elif self._spool is not None and self._spool.pending:
                 docs, offset = self._spool.read(self._max_lines)
                 return [decode_item(d) for d in docs], offset
@@ -420,7 +422,7 @@ class Writer:
             try:
                 self._prepare_next()
             finally:
-                await self._proc.wait(commit)
+                await commit
         else:
             lines, rows = await self._commit_here(items)
         s = self._stats
@@ -433,10 +435,9 @@ class Writer:
     def _prepare_next(self) -> None:
         """While the child commits: take the next batch from memory and pack it (when there is
         enough to be worth it; the spool's batches are read when their turn comes)."""
-        if self._ready or len(self._mem) < 500:
+        if self._ready or len(self._mem) < HANDOVER_LINES:
             return
-        n = min(len(self._mem), self._max_lines, PROCESS_BATCH)
-        self._ready = [self._mem.popleft() for _ in range(n)]  # (``_oldest`` now errs early)
+        self._ready = self._take()  # (``_oldest`` now errs early)
         try:
             self._ready_blob = (self._ready, *pack_batch(self._ready))
         except Exception:  # bad rows: packed again in their turn, where errors are handled

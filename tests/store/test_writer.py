@@ -216,18 +216,20 @@ async def test_a_batch_the_child_committed_before_dying_is_not_written_twice(tmp
     engine = make_engine(url)
     writer = Writer(engine, process=True, retry_initial=0.05)
     await writer.start()
-    real_wait = sqlite_proc.SQLiteProcess.wait
+    real_commit = sqlite_proc.SQLiteProcess.commit
     state = {"killed": False}
 
-    async def wait_then_die(self, future):  # the COMMIT lands, then the child dies unheard
-        result = await real_wait(self, future)
-        if not state["killed"] and result is not None:
-            state["killed"] = True
-            os.kill(self._proc.pid, signal.SIGKILL)
-            raise sqlite_proc._lost(EOFError("killed by the test"))
-        return result
+    def commit_then_die(self, blob):  # the COMMIT lands, then the child dies unheard
+        async def answer(future):
+            result = await future
+            if not state["killed"] and result is not None:
+                state["killed"] = True
+                os.kill(self._proc.pid, signal.SIGKILL)
+                raise sqlite_proc._lost(EOFError("killed by the test"))
+            return result
+        return asyncio.ensure_future(answer(real_commit(self, blob)))
 
-    monkeypatch.setattr(sqlite_proc.SQLiteProcess, "wait", wait_then_die)
+    monkeypatch.setattr(sqlite_proc.SQLiteProcess, "commit", commit_then_die)
     for i in range(300):
         writer.submit(message_record(i))
     await asyncio.wait_for(writer.flush(), 60)
