@@ -100,7 +100,7 @@ class LazyBlastServer(BlastServer):
 async def record(server_url: str, db: str, expected: int,
                  samples: list[tuple[int, float]] | None = None) -> float:
     """Seconds from start until ``expected`` PRIVMSG rows are committed by the recorder."""
-    from recorder.recording import tune_gc
+    from recorder.gctune import tune_gc
 
     defaults = gc.get_threshold()
     tune_gc()  # as Recorder.run (``recorder run``) does; TwitchIO runs with Python's defaults

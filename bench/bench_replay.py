@@ -77,7 +77,7 @@ async def rebuild_rate(url: str, workers: int) -> tuple[float, int]:
 def main() -> int:
     from recorder.client.client import Client
     from recorder.rebuild import auto_workers
-    from recorder.recording import tune_gc
+    from recorder.gctune import tune_gc
 
     tune_gc()  # as recorder run, replay and rebuild do
 

@@ -34,6 +34,7 @@ from typing import Any, Callable
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from recorder.gctune import tune_gc
 from recorder.store.rawlog import read_raw_lines
 from recorder.store import schema, sqlite_bulk
 from recorder.store.db import make_engine, upgrade_to_head
@@ -284,7 +285,8 @@ class _Projector:
     def __init__(self, workers: int, dialect: str) -> None:
         self.dialect = dialect
         self.depth = workers + 1 if workers else 0  # batches in flight beyond the one inserting
-        self.pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        self.pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=tune_gc)
                      if workers else None)
 
     def submit(self, batch: list[tuple]) -> "asyncio.Future[Projected]":

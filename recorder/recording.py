@@ -8,7 +8,6 @@ everything and close the session; a second SIGINT exits at once.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 import sys
@@ -18,20 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from recorder import __version__
+from recorder.gctune import tune_gc
 from recorder.client.events import parse_event
 from recorder.store.projections import describe_line, project
 
 log = logging.getLogger("recorder")
-
-
-def tune_gc() -> None:
-    """Garbage collection for a long recording: the objects alive at startup (modules, the
-    schema, the client) leave the collector's view, and the young generation is collected
-    every 50,000 allocations instead of 700. A recorded line allocates a few dozen objects, so
-    the default ran a collection every ~20 lines and cost about a fifth of the ingest rate
-    (bench_ingest); memory stays bounded (cycles are still collected, only less often)."""
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
 
 
 @dataclass

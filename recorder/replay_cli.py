@@ -102,7 +102,7 @@ def load_handler(spec: str) -> Any:
 def run_replay(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     """``recorder replay``: load the handler, replay, print a one-line summary."""
     from recorder.cli import parse_channels
-    from recorder.recording import tune_gc
+    from recorder.gctune import tune_gc
     from recorder.replay import Replayer, as_client
 
     tune_gc()
@@ -131,7 +131,7 @@ def run_rebuild(args: argparse.Namespace, console: Any = None) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from recorder.rebuild import auto_workers, rebuild
-    from recorder.recording import tune_gc
+    from recorder.gctune import tune_gc
 
     tune_gc()
     if args.batch < 1:

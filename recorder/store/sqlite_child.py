@@ -20,6 +20,8 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from recorder.gctune import tune_gc
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Stands for the batch's first raw line id in the SQL the parent sends.
 RAW_BASE = "__raw_base__"
@@ -108,6 +110,7 @@ def _read(stream: BinaryIO, n: int) -> bytes | None:
 
 
 def serve(path: str, requests: BinaryIO, replies: BinaryIO) -> None:
+    tune_gc()  # each batch unpacks into some 10,000 lists: -0.5 us a line
     con = sqlite3.connect(path, isolation_level=None, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
     sqlite_pragmas(con)
     con.execute("PRAGMA cache_size=-8192")  # 8 MB (default 2 MB): index pages of a long run
