@@ -7,6 +7,12 @@ then games it has met, then refreshes users older than the TTL. Every Helix call
 client's own :class:`~recorder.client.http.HelixHTTP`, so the enrichment shares the client's
 rate-limit bucket. Failures are retried with backoff and nothing pending is dropped.
 
+Memory stays bounded over weeks: the users fetched are remembered for the TTL in a cache of the
+``USER_CACHE`` most recent (beyond it, and after a restart, the ``users`` table answers: a user
+fetched within the TTL, by this run or an earlier one, is not asked for again), and at most
+``PENDING_MAX`` users wait for Helix (past that, during a long Helix outage, further new users are
+counted in ``stats["deferred"]`` and logged; ``recorder enrich`` fetches them later).
+
 Rows: ``users`` (latest state) + ``user_name_history`` (login / display name changes),
 ``channels`` (latest) + ``channel_history`` (each change), ``stream_snapshots`` (a time series),
 ``games`` (fetched once).
@@ -14,6 +20,8 @@ Rows: ``users`` (latest state) + ``user_name_history`` (login / display name cha
 from __future__ import annotations
 
 import asyncio
+import collections
+import itertools
 import logging
 import random
 import time
@@ -29,6 +37,10 @@ from recorder.store.upsert import upsert
 
 log = logging.getLogger("recorder.enrich")
 BATCH = 100
+#: Users remembered as fetched (id -> when), most recent first out of memory; the rest: the DB.
+USER_CACHE = 50_000
+#: Users waiting to be fetched, at most.
+PENDING_MAX = 100_000
 
 
 def _utc(ts: float) -> datetime:
@@ -70,26 +82,40 @@ class Enricher:
         self.user_ttl, self.stream_interval = user_ttl, stream_interval
         self.channel_interval, self.clock, self.sleep = channel_interval, clock, sleep
         self.retry_max = retry_max
-        self.pending_users: set[str] = set()
-        self.fetched_users: dict[str, float] = {}  # id -> when fetched
+        self.pending_users: dict[str, None] = {}  # an ordered set: fetched first come, first served
+        #: id -> when fetched, oldest first (a bounded cache; the ``users`` table has them all)
+        self.fetched_users: collections.OrderedDict[str, float] = collections.OrderedDict()
         self.pending_games: set[str] = set()
         self.known_games: set[str] = set()
         self.broadcasters: dict[str, str] = {}  # login -> user id
         self._next_streams = 0.0
         self._next_channels = 0.0
-        self.stats = {"users": 0, "streams": 0, "channels": 0, "games": 0, "errors": 0}
+        self.stats = {"users": 0, "streams": 0, "channels": 0, "games": 0, "errors": 0,
+                      "deferred": 0}
         self._wake = asyncio.Event()
 
     # --- input ---------------------------------------------------------------------------
     def observe(self, event: Event) -> None:
         for user_id in user_ids_of(event):
-            if user_id not in self.fetched_users and user_id not in self.pending_users:
-                self.pending_users.add(user_id)
-                if len(self.pending_users) >= BATCH:
-                    self._wake.set()
+            if user_id in self.pending_users:
+                continue
+            fetched = self.fetched_users.get(user_id)
+            if fetched is not None and self.clock() - fetched < self.user_ttl:
+                continue
+            if len(self.pending_users) >= PENDING_MAX:
+                if self.stats["deferred"] % 10_000 == 0:
+                    log.warning("enrichment is behind (%d users waiting for Helix): new users are "
+                                "not queued; `recorder enrich` fetches them later",
+                                len(self.pending_users))
+                self.stats["deferred"] += 1
+                continue
+            self.pending_users[user_id] = None
+            if len(self.pending_users) >= BATCH:
+                self._wake.set()
 
     def add_users(self, ids: Iterable[str]) -> None:
-        self.pending_users.update(i for i in ids if i and i not in self.fetched_users)
+        """Queue these users (all of them: an explicit request is not capped)."""
+        self.pending_users.update((i, None) for i in ids if i and i not in self.fetched_users)
 
     # --- the loop ------------------------------------------------------------------------
     async def run(self) -> None:
@@ -123,7 +149,7 @@ class Enricher:
             self._next_streams = now + self.stream_interval
             return True
         if self.pending_users:
-            await self.fetch_users(sorted(self.pending_users)[:BATCH])
+            await self.fetch_users(list(itertools.islice(self.pending_users, BATCH)))
             return True
         if self.channels and now >= self._next_channels:
             await self.poll_channels()
@@ -132,9 +158,10 @@ class Enricher:
         if self.pending_games:
             await self.fetch_games(sorted(self.pending_games)[:BATCH])
             return True
-        stale = [i for i, at in self.fetched_users.items() if now - at >= self.user_ttl]
-        if stale:
-            await self.fetch_users(sorted(stale)[:BATCH])
+        stale = list(itertools.takewhile(lambda i: now - self.fetched_users[i] >= self.user_ttl,
+                                         itertools.islice(self.fetched_users, BATCH)))
+        if stale:  # the cache is oldest first: only its head can be stale
+            await self.fetch_users(stale)
             return True
         return False
 
@@ -146,6 +173,14 @@ class Enricher:
 
     # --- units of work -------------------------------------------------------------------
     async def fetch_users(self, ids: list[str]) -> None:
+        """Fetch these users from Helix and record them, but for those the ``users`` table
+        already holds as fetched within the TTL (by this run or an earlier one)."""
+        fresh = await self._fresh_in_db(ids)
+        for user_id, at in fresh.items():
+            self._fetched(user_id, at)
+        ids = [i for i in ids if i not in fresh]
+        if not ids:
+            return
         users = await self.api.fetch_users(ids=ids)
         fetched_at = _utc(self.clock())
         rows = [self._user_row(u.raw, fetched_at) for u in users]
@@ -154,9 +189,29 @@ class Enricher:
             await upsert(conn, schema.users, rows, ("id",))
         now = self.clock()
         for user_id in ids:  # ids Helix does not know (deleted, banned) are not asked again
-            self.pending_users.discard(user_id)
-            self.fetched_users[user_id] = now
+            self._fetched(user_id, now)
         self.stats["users"] += len(rows)
+
+    def _fetched(self, user_id: str, at: float) -> None:
+        self.pending_users.pop(user_id, None)
+        cache = self.fetched_users
+        cache[user_id] = at
+        cache.move_to_end(user_id)
+        if len(cache) > USER_CACHE:
+            cache.popitem(last=False)
+
+    async def _fresh_in_db(self, ids: list[str]) -> dict[str, float]:
+        """The users among ``ids`` that the ``users`` table holds as fetched within the TTL
+        (and not already known so here): id -> when fetched."""
+        now = self.clock()
+        unknown = [i for i in ids if now - self.fetched_users.get(i, -float("inf")) >= self.user_ttl]
+        if not unknown:
+            return {}
+        u = schema.users
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(u.c.id, u.c.fetched_at).where(
+                u.c.id.in_(unknown), u.c.fetched_at > _utc(now - self.user_ttl)))).all()
+        return {user_id: at.timestamp() for user_id, at in rows if at is not None}
 
     @staticmethod
     def _user_row(raw: dict, fetched_at: datetime) -> dict:

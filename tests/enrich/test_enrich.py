@@ -139,3 +139,56 @@ async def test_recording_with_enrichment_enriches_every_chatter(sqlite_url):
     assert chatters and chatters <= users
     snapshots = await fetch(sqlite_url, sa.select(schema.stream_snapshots))
     assert {r.channel for r in snapshots} == {"sim_alpha", "sim_bravo"}
+
+
+def _chat_from(user_id: str):
+    from recorder.client.events import parse_event
+    from recorder.client.irc import parse_line
+
+    return parse_event(parse_line(
+        f"@id=m-{user_id};user-id={user_id};tmi-sent-ts=1 :u{user_id}!u@u PRIVMSG #c :hi"))
+
+
+async def test_user_memory_is_bounded_and_the_database_remembers_the_rest(setup, monkeypatch):
+    import recorder.enrich as enrich
+
+    sim, enricher, clock, url = setup
+    enricher.channels = []
+    monkeypatch.setattr(enrich, "USER_CACHE", 10)
+    ids = _viewer_ids(sim, 30)
+    for user_id in ids:
+        enricher.observe(_chat_from(user_id))
+    await enricher.drain()
+    calls = sim.helix.calls("users")
+    assert len(enricher.fetched_users) == 10  # the most recent; the other 20 live in `users`
+    assert {r.id for r in await fetch(url, sa.select(schema.users.c.id))} == set(ids)
+    for user_id in ids:  # seen again within the TTL: the cache or the table answers
+        enricher.observe(_chat_from(user_id))
+    await enricher.drain()
+    assert sim.helix.calls("users") == calls
+    # a restart (a new enricher on the same archive) does not ask Helix for them either
+    again = Enricher(enricher.api, enricher.engine, channels=[], clock=clock,
+                     sleep=enricher.sleep)
+    for user_id in ids:
+        again.observe(_chat_from(user_id))
+    await again.drain()
+    assert sim.helix.calls("users") == calls and not again.pending_users
+    clock.now += enricher.user_ttl + 1  # past the TTL: seen again means fetched again
+    again.observe(_chat_from(ids[0]))
+    assert list(again.pending_users) == [ids[0]]
+    await again.drain()
+    fetched = await fetch(url, sa.select(schema.users.c.fetched_at).where(schema.users.c.id == ids[0]))
+    assert fetched[0][0].timestamp() == clock.now
+
+
+async def test_users_waiting_for_helix_are_capped(setup, monkeypatch, caplog):
+    import recorder.enrich as enrich
+
+    sim, enricher, clock, url = setup
+    monkeypatch.setattr(enrich, "PENDING_MAX", 5)
+    ids = _viewer_ids(sim, 8)
+    for user_id in ids:
+        enricher.observe(_chat_from(user_id))
+    assert list(enricher.pending_users) == ids[:5]  # first come, first served
+    assert enricher.stats["deferred"] == 3
+    assert "enrichment is behind" in caplog.text
