@@ -19,9 +19,12 @@ from typing import Any
 from recorder import __version__
 from recorder.gctune import tune_gc
 from recorder.client.events import parse_event
+from recorder.client.irc import ParseError
 from recorder.store.projections import describe_line, project
 
 log = logging.getLogger("recorder")
+#: Malformed lines logged one by one (then every 1,000th; the status line counts them all).
+MALFORMED_LOGGED = 20
 
 
 @dataclass
@@ -83,9 +86,12 @@ class Recorder:
             return
         if raw.message is None:
             self.malformed += 1
+            reason = getattr(raw.error, "reason", None) or str(raw.error)
+            if self.malformed <= MALFORMED_LOGGED or self.malformed % 1000 == 0:
+                log.warning("malformed line #%d stored raw (%s): %r", self.malformed, reason,
+                            raw.line[:200])
             record = RawRecord(received_at=received_at, line=raw.line, channel=None, command=None,
-                               session_id=self.session_id,
-                               parse_error=getattr(raw.error, "reason", None) or str(raw.error))
+                               session_id=self.session_id, parse_error=reason)
         else:
             channel, command = describe_line(raw.message)
             event = raw.event if raw.event is not None else parse_event(raw.message)
@@ -175,7 +181,14 @@ class Recorder:
         )
         client.add_raw_hook(self.on_raw_line)
         client.add_connection_hook(self.on_connection_event)
+        client.event_error = self._client_error  # type: ignore[method-assign]
         return client
+
+    async def _client_error(self, error: Exception, data: str | None = None) -> None:
+        """The client's errors, logged; a malformed line was logged (once, in one line) where
+        it was stored raw, so its ParseError gets no traceback here."""
+        if not isinstance(error, ParseError):
+            log.error("error while handling %r", data, exc_info=error)
 
     async def run(self) -> int:
         tune_gc()

@@ -70,7 +70,8 @@ async def test_recording_stores_every_line_and_its_meaning(db_url, caplog):
     assert {c for k, c in events if k == "joined"} == set(CHANNELS)
 
 
-async def test_malformed_lines_are_stored_raw_and_recording_goes_on(sqlite_url):
+async def test_malformed_lines_are_stored_raw_and_recording_goes_on(sqlite_url, caplog):
+    caplog.set_level(logging.INFO)
     junk = ["@only-tags-no-command", ":prefix.only", "\x00nul"]
     async with Simulator(channels=1, traffic=False, seed=3, transcripts=True) as sim:
         recorder, task = await start_recorder(config_for(sim, sqlite_url, ["sim_alpha"], enrich=False))
@@ -86,6 +87,10 @@ async def test_malformed_lines_are_stored_raw_and_recording_goes_on(sqlite_url):
     assert [r.line for r in bad] == [l for l in sent if l in junk or l.startswith("\x00")]
     assert all(r.command is None for r in bad)
     assert len(await fetch(sqlite_url, sa.select(schema.messages))) == 2
+    # each malformed line: one WARNING line naming it, no ERROR and no traceback
+    warned = [r for r in caplog.records if "malformed line" in r.getMessage()]
+    assert len(warned) == len(bad) and all(r.levelno == logging.WARNING for r in warned)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
 
 
 async def test_secrets_never_reach_the_database_or_the_logs(sqlite_url, caplog):
