@@ -27,7 +27,8 @@ fuzz: $(STAMP)
 
 SOAK_SECONDS ?= 180
 soak: $(STAMP)
-	SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m bench.soak
+	SOAK_DB=sqlite SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m bench.soak
+	SOAK_DB=postgresql SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m bench.soak
 
 clean:
 	rm -rf $(VENV) build *.egg-info

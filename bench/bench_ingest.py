@@ -24,45 +24,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from bench.bench_client import FRAME, BlastServer, rate_lines, run_twitchio
-from bench.common import save
+from bench.common import rss_mb, save
 
 TARGET_RATIO = 2.0
 MEMORY_LINES = int(os.environ.get("BENCH_INGEST_MEMORY_LINES", 1_000_000))
 MEMORY_CHATTERS = MEMORY_LINES // 2
 PG_URL = os.environ.get("RECORDER_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-
-
-def _rss_kb(pid: int | str) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:  # gone meanwhile
-        pass
-    return 0
-
-
-def _children(pid: int | str) -> list[int]:
-    found: list[int] = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                found += [int(c) for c in f.read().split()]
-    except OSError:
-        pass
-    return found
-
-
-def rss_mb() -> float:
-    """RSS of this process and all its descendants (the recorder's SQLite writer process and
-    multiprocessing's resource tracker count too)."""
-    total, todo = 0, [os.getpid()]
-    while todo:
-        pid = todo.pop()
-        total += _rss_kb(pid)
-        todo += _children(pid)
-    return total / 1024
 
 
 class LazyBlastServer(BlastServer):

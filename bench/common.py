@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 import uuid
@@ -20,6 +21,39 @@ _EMOJI = ["😂", "🔥", "❤️", "👀"]
 def _esc(value: str) -> str:
     return (value.replace("\\", "\\\\").replace(";", "\\:").replace(" ", "\\s")
             .replace("\r", "\\r").replace("\n", "\\n"))
+
+
+def _rss_kb(pid: int | str) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:  # gone meanwhile
+        pass
+    return 0
+
+
+def child_pids(pid: int | str) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    return found
+
+
+def rss_mb(pid: int | None = None) -> float:
+    """RSS of process ``pid`` (default: this one) and all its descendants (the recorder's
+    SQLite writer process, multiprocessing's resource tracker) in MiB."""
+    total, todo = 0, [os.getpid() if pid is None else pid]
+    while todo:
+        pid = todo.pop()
+        total += _rss_kb(pid)
+        todo += child_pids(pid)
+    return total / 1024
 
 
 def realistic_lines(count: int, seed: int = 7, channels: int = 20) -> list[str]:

@@ -1,17 +1,21 @@
 """A bounded soak run: ``recorder run`` (a subprocess) against the simulator at a high rate, with
-a fault every few seconds, writing to a fresh PostgreSQL database; then the checks.
+a fault every few seconds, writing to a fresh database; then the checks.
 
-    make soak                      # SOAK_SECONDS=180 by default
-    SOAK_SECONDS=60 SOAK_RATE=150 .venv/bin/python -m bench.soak
+    make soak                      # both stores, SOAK_SECONDS=180 each by default
+    SOAK_DB=sqlite SOAK_SECONDS=60 SOAK_RATE=150 .venv/bin/python -m bench.soak
 
-Faults, in turn: RECONNECT, a close frame (1000), a TCP drop (1006), half-open (silent
-connections), malformed lines, Helix 429 / 500 / 401, and once (in the middle) a restart of the
-PostgreSQL server (``pg_ctlcluster --skip-systemctl-redirect 15 main restart``; SOAK_PG_RESTART=0
-turns it off). At the end: every line the simulator wrote to a connection is in ``raw_lines``
-exactly once (as a multiset: a line sent to two connections during a RECONNECT overlap is
-stored twice, once per connection), the recorder's RSS stayed flat (peak of the first fifth vs
-the last fifth of the run), and ``recorder coverage`` shows a gap for the outages. Prints the
-figures; exits 1 if a check fails. Uses the machine's clock only to pace faults and sample RSS.
+``SOAK_DB``: ``postgresql`` (default) or ``sqlite``. Faults, in turn: RECONNECT, a close frame
+(1000), a TCP drop (1006), half-open (silent connections), malformed lines, Helix 429 / 500 /
+401; on SQLite also a SIGKILL of the recorder's writer process (``recorder.store.sqlite_child``).
+Once, in the middle, the database goes away: PostgreSQL is restarted
+(``pg_ctlcluster --skip-systemctl-redirect 15 main restart``), or another connection holds the
+SQLite file's write lock for 15 s (past the writer's 10 s busy timeout); SOAK_OUTAGE=0 turns it
+off. At the end: every line the simulator wrote to a connection is in ``raw_lines`` exactly
+once (as a multiset: a line sent to two connections during a RECONNECT overlap is stored twice,
+once per connection), the recorder's RSS (with its child processes) stayed flat (peak of the
+first fifth vs the last fifth of the run), and ``recorder coverage`` shows a gap for the
+outages. Prints the figures; exits 1 if a check fails. Uses the machine's clock only to pace
+faults and sample RSS.
 """
 from __future__ import annotations
 
@@ -28,6 +32,8 @@ from pathlib import Path
 import asyncpg
 import sqlalchemy as sa
 
+from bench.common import child_pids, rss_mb
+
 from recorder.sim.server import Simulator
 from recorder.store import schema
 from recorder.store.db import make_engine
@@ -39,25 +45,26 @@ PG_RESTART = ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "resta
 CHANNELS = 4
 
 
-def rss_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except FileNotFoundError:
-        pass
-    return 0
+SQLITE_LOCK_SECONDS = 15.0
 
 
 class Soak:
-    def __init__(self, seconds: float, rate: float, fault_every: float, pg_restart: bool) -> None:
-        self.seconds, self.rate, self.fault_every, self.pg_restart = seconds, rate, fault_every, pg_restart
+    def __init__(self, seconds: float, rate: float, fault_every: float, outage: bool,
+                 store: str = "postgresql") -> None:
+        if store not in ("postgresql", "sqlite"):
+            raise SystemExit(f"SOAK_DB must be postgresql or sqlite, not {store!r}")
+        self.seconds, self.rate, self.fault_every, self.outage = seconds, rate, fault_every, outage
+        self.store = store
         self.faults: collections.Counter[str] = collections.Counter()
         self.rss: list[tuple[float, int]] = []
         self.proc: asyncio.subprocess.Process | None = None
 
     async def _database(self) -> tuple[str, str]:
         name = f"soak_{uuid.uuid4().hex[:10]}"
+        if self.store == "sqlite":
+            path = ROOT / "bench" / "results" / f"{name}.db"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return name, str(path)
         admin = await asyncpg.connect(PG_ADMIN, timeout=10)
         await admin.execute(f'CREATE DATABASE "{name}"')
         await admin.close()
@@ -76,7 +83,7 @@ class Soak:
 
     async def _sample_rss(self, t0: float) -> None:
         while self.proc is not None and self.proc.returncode is None:
-            self.rss.append((time.monotonic() - t0, rss_kb(self.proc.pid)))
+            self.rss.append((time.monotonic() - t0, int(rss_mb(self.proc.pid) * 1024)))
             await asyncio.sleep(1.0)
 
     async def _fault(self, sim: Simulator, kind: str) -> None:
@@ -92,6 +99,11 @@ class Soak:
             await sim.send_malformed()
         elif kind in ("helix-429", "helix-500", "helix-401"):
             sim.helix.fail_next(int(kind[-3:]), 3)
+        elif kind == "writer-kill":
+            if not self._kill_writer():
+                return
+        elif kind == "sqlite-lock":
+            asyncio.create_task(asyncio.to_thread(self._hold_sqlite_lock))
         elif kind == "pg-restart":
             proc = await asyncio.to_thread(subprocess.run, PG_RESTART, capture_output=True, text=True)
             if proc.returncode != 0:
@@ -99,10 +111,39 @@ class Soak:
                 return
         self.faults[kind] += 1
 
+    def _kill_writer(self) -> bool:
+        """SIGKILL the recorder's SQLite writer process(es); False if there was none."""
+        killed = False
+        assert self.proc is not None
+        for pid in child_pids(self.proc.pid):
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"recorder.store.sqlite_child" in cmdline:
+                os.kill(pid, signal.SIGKILL)
+                killed = True
+        return killed
+
+    def _hold_sqlite_lock(self) -> None:
+        """Another connection takes the SQLite file's write lock for SQLITE_LOCK_SECONDS."""
+        import sqlite3
+
+        con = sqlite3.connect(self.db_path, isolation_level=None, timeout=30)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            time.sleep(SQLITE_LOCK_SECONDS)
+            con.execute("ROLLBACK")
+        finally:
+            con.close()
+
     async def _faults(self, sim: Simulator, t0: float) -> None:
         cycle = ["reconnect", "malformed", "helix-429", "close", "helix-500", "drop",
                  "helix-401", "half-open", "malformed"]
-        restarted, i = not self.pg_restart, 0
+        if self.store == "sqlite":
+            cycle.insert(4, "writer-kill")
+        outage = "sqlite-lock" if self.store == "sqlite" else "pg-restart"
+        restarted, i = not self.outage, 0
         while True:
             await asyncio.sleep(self.fault_every)
             elapsed = time.monotonic() - t0
@@ -110,13 +151,14 @@ class Soak:
                 continue
             if not restarted and elapsed >= self.seconds / 2:
                 restarted = True
-                await self._fault(sim, "pg-restart")
+                await self._fault(sim, outage)
                 continue
             await self._fault(sim, cycle[i % len(cycle)])
             i += 1
 
     async def run(self) -> int:
         name, url = await self._database()
+        self.db_path = url
         log_path = ROOT / "bench" / "results" / "soak-recorder.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         names = [f"soak_{i}" for i in range(CHANNELS)]
@@ -170,8 +212,8 @@ class Soak:
                                   capture_output=True, text=True, cwd=ROOT, timeout=120)
         gap_lines = [l for l in coverage.stdout.splitlines() if l.strip().startswith("GAP")]
         # PostgreSQL text cannot hold NUL: the writer stores such a line escaped (documented)
-        escaped = sum("\x00" in line for line in sent)
-        want = collections.Counter(escape_text(l) if "\x00" in l else l for l in sent)
+        escaped = sum("\x00" in line for line in sent) if self.store == "postgresql" else 0
+        want = collections.Counter(escape_text(l) if escaped and "\x00" in l else l for l in sent)
         got = collections.Counter(stored)
         missing = sum((want - got).values())
         extra = sum((got - want).values())
@@ -179,7 +221,7 @@ class Soak:
         rss_start = max(kb for _, kb in self.rss[:n]) if self.rss else 0
         rss_end = max(kb for _, kb in self.rss[-n:]) if self.rss else 0
         drops = sum(self.faults[k] for k in ("reconnect", "close", "drop", "half-open"))
-        print(f"soak: {self.seconds:.0f} s at {self.rate:.0f} events/s per channel x {CHANNELS} "
+        print(f"soak ({self.store}): {self.seconds:.0f} s at {self.rate:.0f} events/s per channel x {CHANNELS} "
               f"channels, a fault every {self.fault_every:.0f} s; database {name}")
         print(f"  lines sent           {len(sent):,}")
         print(f"  lines stored         {len(stored):,}  (missing {missing}, extra {extra}; "
@@ -207,8 +249,9 @@ def main() -> int:
     seconds = float(os.environ.get("SOAK_SECONDS", "180"))
     rate = float(os.environ.get("SOAK_RATE", "100"))
     every = float(os.environ.get("SOAK_FAULT_EVERY", "4"))
-    restart = os.environ.get("SOAK_PG_RESTART", "1") != "0"
-    return asyncio.run(Soak(seconds, rate, every, restart).run())
+    outage = os.environ.get("SOAK_OUTAGE", os.environ.get("SOAK_PG_RESTART", "1")) != "0"
+    store = os.environ.get("SOAK_DB", "postgresql")
+    return asyncio.run(Soak(seconds, rate, every, outage, store).run())
 
 
 if __name__ == "__main__":
