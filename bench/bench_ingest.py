@@ -103,6 +103,38 @@ async def _record(server_url: str, db: str, expected: int,
     return elapsed
 
 
+async def store_ceiling(lines: list[str], db: str, batch: int = 2500) -> float:
+    """Lines/s that the SQLite writer process commits when handed the same lines already
+    projected and packed (``batch`` lines a message, as the live writer hands them over at
+    this rate): the most a recorder of any speed could store through one SQLite writer here."""
+    import sqlite3
+    from datetime import datetime, timedelta, timezone
+
+    from recorder.store.db import upgrade_to_head
+    from recorder.store.projections import project_line
+    from recorder.store.records import RawRecord
+    from recorder.store.sqlite_proc import SQLiteProcess, pack_batch
+
+    await upgrade_to_head(db)
+    with sqlite3.connect(db) as con:
+        session = con.execute("INSERT INTO sessions (started_at) VALUES ('2024-05-01 18:00:00.000000')").lastrowid
+    base = datetime(2024, 5, 1, 18, tzinfo=timezone.utc)
+    records = []
+    for n, line in enumerate(lines):
+        at = base + timedelta(microseconds=40 * n)
+        channel, command, error, rows = project_line(line, at)
+        records.append(RawRecord(at, line, channel, command, session, rows=rows, parse_error=error))
+    blobs = [pack_batch(records[i:i + batch])[0] for i in range(0, len(records), batch)]
+    child = SQLiteProcess(db)
+    await child.start()
+    try:
+        started = time.perf_counter()
+        await asyncio.gather(*[child.commit(blob) for blob in blobs])
+        return len(lines) / (time.perf_counter() - started)
+    finally:
+        await child.close(final=True)
+
+
 async def fresh_pg_db() -> tuple[str, Any]:
     import asyncpg
 
@@ -135,8 +167,9 @@ async def run(tmp: Path) -> dict[str, Any]:
             pg_s = await record(server.url, pg_url, n + handshake)
     finally:
         await drop_pg_db(handle)
+    ceiling = max([await store_ceiling(lines, str(tmp / f"ceiling{i}.db")) for i in range(2)])
     out.update(sqlite_per_s=n / min(sqlite_s), twitchio_per_s=n / min(twitchio_s),
-               postgres_per_s=n / pg_s)
+               postgres_per_s=n / pg_s, sqlite_writer_alone_per_s=ceiling)
     # memory in a fresh process: what TwitchIO and the rate runs allocated must not count
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.bench_ingest", "--memory", str(tmp / "memory.db"),
@@ -169,6 +202,7 @@ def main() -> int:
         "ours_postgres_durable_lines_per_s": round(r["postgres_per_s"]),
         "twitchio_2_10_no_storage_lines_per_s": round(r["twitchio_per_s"]),
         "ratio_sqlite_vs_twitchio": round(ratio, 2), "target_ratio": TARGET_RATIO,
+        "sqlite_writer_process_alone_lines_per_s": round(r["sqlite_writer_alone_per_s"]),
         "memory_lines": MEMORY_LINES, "memory_distinct_chatters": MEMORY_CHATTERS,
         "rss_samples_mb": samples, "rss_peak_mb": peak,
         "rss_growth_second_half_mb": round(growth, 1), "target_peak_mb": 250,
@@ -179,6 +213,10 @@ def main() -> int:
     print(f"  twitchio 2.10, no storage      {r['twitchio_per_s']:>10,.0f} lines/s")
     print(f"  ratio (SQLite / twitchio)      {ratio:>10.2f}x   target >= {TARGET_RATIO}x "
           f"{'MET' if ratio >= TARGET_RATIO else 'NOT MET'}")
+    alone = r["sqlite_writer_alone_per_s"]
+    print(f"  SQLite writer process alone    {alone:>10,.0f} lines/s   (the same lines projected and "
+          f"packed beforehand: one SQLite writer's ceiling here; {TARGET_RATIO}x twitchio needs "
+          f"{TARGET_RATIO * r['twitchio_per_s']:,.0f}, i.e. {TARGET_RATIO * r['twitchio_per_s'] / alone:.2f}x it)")
     print(f"{MEMORY_LINES:,} lines from {MEMORY_CHATTERS:,} distinct chatters into SQLite: RSS (MB) "
           + ", ".join(f"{c // 1000}k={mb:.0f}" for c, mb in samples))
     print(f"  peak {peak:.0f} MB (target < 250), growth over the second half {growth:+.1f} MB")
