@@ -59,6 +59,7 @@ def wire_time_text(value: datetime | str | None) -> str | None:
 def sqlite_pragmas(connection: Any, _record: Any = None) -> None:
     """The settings of every connection to the store (WAL, NORMAL sync, busy timeout, FKs)."""
     cursor = connection.cursor()
+    cursor.execute("PRAGMA page_size=16384")  # a new file only (before WAL); no-op on others
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
