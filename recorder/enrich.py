@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from recorder.client.errors import HTTPException
 from recorder.client.events import ClearChat, Event, PrivMsg, UserNotice
 from recorder.store import schema
 from recorder.store.upsert import upsert
@@ -41,6 +42,10 @@ BATCH = 100
 USER_CACHE = 50_000
 #: Users waiting to be fetched, at most.
 PENDING_MAX = 100_000
+#: Seconds a batch of fewer than BATCH users waits for more before it is fetched anyway.
+USER_BATCH_WAIT = 2.0
+#: Seconds before a stream or channel poll that failed is tried again (users go meanwhile).
+POLL_RETRY = 10.0
 
 
 def _utc(ts: float) -> datetime:
@@ -91,13 +96,14 @@ class Enricher:
         self._next_streams = 0.0
         self._next_channels = 0.0
         self.stats = {"users": 0, "streams": 0, "channels": 0, "games": 0, "errors": 0,
-                      "deferred": 0}
+                      "deferred": 0, "refused": 0}
+        self._pending_since = 0.0  # when the oldest user now pending was queued
         self._wake = asyncio.Event()
 
     # --- input ---------------------------------------------------------------------------
     def observe(self, event: Event) -> None:
         for user_id in user_ids_of(event):
-            if user_id in self.pending_users:
+            if user_id in self.pending_users or not user_id.isdigit():  # Twitch ids are numbers
                 continue
             fetched = self.fetched_users.get(user_id)
             if fetched is not None and self.clock() - fetched < self.user_ttl:
@@ -109,13 +115,18 @@ class Enricher:
                                 len(self.pending_users))
                 self.stats["deferred"] += 1
                 continue
+            if not self.pending_users:
+                self._pending_since = self.clock()
             self.pending_users[user_id] = None
             if len(self.pending_users) >= BATCH:
                 self._wake.set()
 
     def add_users(self, ids: Iterable[str]) -> None:
         """Queue these users (all of them: an explicit request is not capped)."""
-        self.pending_users.update((i, None) for i in ids if i and i not in self.fetched_users)
+        if not self.pending_users:
+            self._pending_since = self.clock()
+        self.pending_users.update((i, None) for i in ids
+                                  if i and i.isdigit() and i not in self.fetched_users)
 
     # --- the loop ------------------------------------------------------------------------
     async def run(self) -> None:
@@ -141,17 +152,23 @@ class Enricher:
                 except asyncio.TimeoutError:
                     pass
 
-    async def step(self) -> bool:
-        """One unit of work by priority; False when there was nothing to do."""
+    async def step(self, *, flush: bool = False) -> bool:
+        """One unit of work by priority; False when there was nothing to do. Fewer than
+        ``BATCH`` pending users wait up to ``USER_BATCH_WAIT`` s for more (``flush``: not)."""
         now = self.clock()
         if self.channels and now >= self._next_streams:
+            self._next_streams = now + POLL_RETRY  # failing, it does not starve the users
             await self.poll_streams()
             self._next_streams = now + self.stream_interval
             return True
-        if self.pending_users:
-            await self.fetch_users(list(itertools.islice(self.pending_users, BATCH)))
+        pending = self.pending_users
+        if pending and (flush or len(pending) >= BATCH
+                        or now - self._pending_since >= USER_BATCH_WAIT):
+            await self.fetch_users(list(itertools.islice(pending, BATCH)))
+            self._pending_since = now
             return True
         if self.channels and now >= self._next_channels:
+            self._next_channels = now + POLL_RETRY
             await self.poll_channels()
             self._next_channels = now + self.channel_interval
             return True
@@ -168,7 +185,7 @@ class Enricher:
     async def drain(self, max_steps: int = 1_000_000) -> None:
         """Do every pending unit of work now (for ``recorder enrich`` and tests)."""
         for _ in range(max_steps):
-            if not await self.step():
+            if not await self.step(flush=True):
                 return
 
     # --- units of work -------------------------------------------------------------------
@@ -181,7 +198,19 @@ class Enricher:
         ids = [i for i in ids if i not in fresh]
         if not ids:
             return
-        users = await self.api.fetch_users(ids=ids)
+        try:
+            users = await self.api.fetch_users(ids=ids)
+        except HTTPException as exc:  # Helix refuses the batch itself: find who, go on
+            if not 400 <= exc.status < 500 or exc.status in (401, 429):
+                raise  # retried (with backoff) by the loop
+            if len(ids) > 1:
+                await self.fetch_users(ids[:len(ids) // 2])
+                await self.fetch_users(ids[len(ids) // 2:])
+                return
+            log.warning("Helix refuses user id %r (%s); it is not asked for again", ids[0], exc)
+            self.stats["refused"] += 1
+            self._fetched(ids[0], self.clock())
+            return
         fetched_at = _utc(self.clock())
         rows = [self._user_row(u.raw, fetched_at) for u in users]
         async with self.engine.begin() as conn:
@@ -193,6 +222,8 @@ class Enricher:
         self.stats["users"] += len(rows)
 
     def _fetched(self, user_id: str, at: float) -> None:
+        # the newest end of the cache, even when ``at`` (from the table) is older: its TTL
+        # refresh in the background may then come later, but seen again it is refreshed on time
         self.pending_users.pop(user_id, None)
         cache = self.fetched_users
         cache[user_id] = at

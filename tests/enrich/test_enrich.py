@@ -192,3 +192,45 @@ async def test_users_waiting_for_helix_are_capped(setup, monkeypatch, caplog):
     assert list(enricher.pending_users) == ids[:5]  # first come, first served
     assert enricher.stats["deferred"] == 3
     assert "enrichment is behind" in caplog.text
+
+
+async def test_a_batch_helix_refuses_is_split_and_enrichment_goes_on(setup):
+    sim, enricher, clock, url = setup
+    enricher.channels = []
+    ids = _viewer_ids(sim, 40)
+    enricher.add_users(ids)
+    sim.helix.fail_next(400, count=1)  # the whole batch refused once: its halves are asked
+    await enricher.drain()
+    assert {r.id for r in await fetch(url, sa.select(schema.users.c.id))} == set(ids)
+    assert enricher.stats["refused"] == 0
+    enricher.add_users(["7"])  # refused for good: given up alone, not retried forever
+    sim.helix.fail_next(400, count=1)
+    await enricher.drain()
+    assert not enricher.pending_users and enricher.stats["refused"] == 1
+
+
+async def test_users_wait_briefly_for_a_full_batch_and_bad_ids_are_ignored(setup):
+    import recorder.enrich as enrich
+
+    sim, enricher, clock, url = setup
+    enricher.channels = []
+    ids = _viewer_ids(sim, 3)
+    for user_id in [*ids, "not-a-number", ""]:
+        enricher.observe(_chat_from(user_id))
+    assert list(enricher.pending_users) == ids
+    before = sim.helix.calls("users")
+    assert not await enricher.step()  # 3 users: they wait for more
+    clock.now += enrich.USER_BATCH_WAIT
+    assert await enricher.step()  # waited long enough: one request for the three
+    assert sim.helix.calls("users") == before + 1 and not enricher.pending_users
+
+
+async def test_a_failing_stream_poll_does_not_starve_the_users(setup):
+    sim, enricher, clock, url = setup
+    ids = _viewer_ids(sim, 100)
+    enricher.add_users(ids)
+    sim.helix.fail_next(400, count=1)  # the stream poll (first by priority) fails
+    with pytest.raises(Exception):
+        await enricher.step()
+    assert await enricher.step()  # next: the users, not the poll again
+    assert not enricher.pending_users
