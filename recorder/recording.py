@@ -178,6 +178,9 @@ class Recorder:
             client_secret=self.config.client_secret, initial_channels=self.config.channels,
             irc_url=self.config.irc_url, helix_url=self.config.helix_url,
             auth_url=self.config.auth_url,
+            # nothing here reads the chatter caches: each entry holds a chatter's last message
+            # (~3.6 KB), 1,000 a channel by default, ~3.6 MB a channel for nothing
+            chatter_cache_size=0,
         )
         client.add_raw_hook(self.on_raw_line)
         client.add_connection_hook(self.on_connection_event)

@@ -188,8 +188,15 @@ class Dispatcher:
         """Wait for event ``event`` (no ``event_`` prefix) whose args satisfy ``predicate``;
         its arguments. Raises asyncio.TimeoutError after ``timeout`` seconds."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._waiters.setdefault(_event_key(event), []).append((future, predicate))
-        return await asyncio.wait_for(future, timeout)
+        key = _event_key(event)
+        entry = (future, predicate)
+        self._waiters.setdefault(key, []).append(entry)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        finally:  # timed out or cancelled: not kept until the event next happens
+            waiters = self._waiters.get(key)
+            if waiters and entry in waiters:
+                waiters.remove(entry)
 
     # --- lines ----------------------------------------------------------------------------
     async def handle_line(self, raw: RawLine) -> None:
@@ -214,7 +221,9 @@ class Dispatcher:
             command = event.line.command
             parser = self._parsers.get(command, _MISSING)
             if parser is _MISSING:
-                parser = self._parsers[command] = getattr(self, f"parse_{command}", None)
+                parser = getattr(self, f"parse_{command}", None)
+                if parser is not None:  # only commands we parse: a server's whims are unbounded
+                    self._parsers[command] = parser
             if parser is not None:
                 parser(event)
             elif isinstance(event, Unknown):
@@ -514,6 +523,7 @@ class Client(Dispatcher, HelixAPI):
             await self._pool.part(channels)
         for name in channels:
             self._channels.pop(name.lstrip("#").lower(), None)
+            self._moderator.pop(name.lstrip("#").lower(), None)
 
     def get_channel(self, name: str) -> Channel | None:
         """The known channel ``name`` (joined, or seen on a connection), else None."""

@@ -197,6 +197,8 @@ class ChatterCache:
 
     def touch(self, login: str, event: Event | None = None) -> None:
         """Record that ``login`` was seen (with its latest PRIVMSG/USERSTATE, if any)."""
+        if self.size <= 0:  # no cache (``chatter_cache_size=0``)
+            return
         entries = self._entries
         if login in entries:
             entries.move_to_end(login)

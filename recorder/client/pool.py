@@ -89,6 +89,7 @@ class ConnectionPool:
         self._joining: set[tuple[int, str]] = set()
         self.ready = asyncio.Event()
         self._overlaps = 0
+        self._retiring: set[asyncio.Task[None]] = set()  # held: the loop keeps tasks weakly
         self._recent = RecentIds(self.settings.recent_ids)
         self._closing = False
         self._open: set[Connection] = set()
@@ -137,6 +138,9 @@ class ConnectionPool:
     async def part(self, channels: Iterable[str]) -> None:
         """Leave ``channels`` (they are no longer rejoined)."""
         for channel in (_norm(c) for c in channels):
+            outcome = self._outcomes.get(channel)
+            if outcome is not None and outcome.done():  # a join still awaited keeps its future
+                del self._outcomes[channel]
             for shard in self.shards:
                 if channel in shard.channels:
                     shard.channels.discard(channel)
@@ -199,7 +203,9 @@ class ConnectionPool:
             shard.conn = conn
             await self._join_all(shard, conn)
             if old is not None:
-                asyncio.create_task(self._retire(old))
+                retiring = asyncio.create_task(self._retire(old))
+                self._retiring.add(retiring)
+                retiring.add_done_callback(self._retiring.discard)
                 old = None
             if conn.is_open:
                 backoff.reset()

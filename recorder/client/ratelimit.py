@@ -60,7 +60,8 @@ class HelixBucket:
         self._points = 0.0
         self._updated = clock()
         self.in_flight = 0
-        self.waits: list[float] = []
+        self.waited = 0  # how many times a request waited for the bucket, in all
+        self.waited_seconds = 0.0
         self._known = asyncio.Event()
         self._turns: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
@@ -103,7 +104,8 @@ class HelixBucket:
         return max(0.0, min(by_rate, until_reset) if until_reset and until_reset > 0 else by_rate)
 
     async def _pause(self, seconds: float) -> None:
-        self.waits.append(seconds)
+        self.waited += 1  # counters, not a list: a weeks-long run waits millions of times
+        self.waited_seconds += seconds
         await self._sleep(seconds)
 
     async def _take_turn(self, priority: int) -> None:

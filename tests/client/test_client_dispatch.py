@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from recorder.client import ConnectionEvent, RawLine
 
 from .conftest import eventually
@@ -148,3 +150,36 @@ async def test_every_event_of_the_reference_and_the_new_ones(sim, make_client, r
     channel, user, status = got["mode"][0]
     assert (channel.name, user.name, status) == ("sim_alpha", "sim_bot", "+o")
     assert all(isinstance(e, ConnectionEvent) for e in rec.conn)
+
+
+def test_a_chatter_cache_of_size_zero_keeps_nothing():
+    from recorder.client.models import ChatterCache
+
+    cache = ChatterCache(0)
+    for login in ("a", "b", "a"):
+        cache.touch(login)
+    assert len(cache) == 0 and "a" not in cache
+
+
+async def test_waiters_that_timed_out_and_unknown_commands_leave_nothing_behind():
+    from datetime import datetime, timezone
+
+    from recorder.client.client import Client
+    from recorder.client.events import parse_event
+    from recorder.client.irc import parse_line
+    from recorder.client.models import new_raw_line as raw
+
+    def new_raw_line(line, at, conn):
+        message = parse_line(line)
+        return raw(line, at, conn, message, None, parse_event(message), False)
+
+    client = Client()
+    for _ in range(3):
+        with pytest.raises(asyncio.TimeoutError):
+            await client.wait_for("message", timeout=0)
+    assert not client._waiters.get("message")  # not kept until a message comes
+    now = datetime.now(timezone.utc)
+    for n in range(50):  # a server's made-up commands are not cached one by one
+        client.feed_line(new_raw_line(f":tmi.twitch.tv MADEUP{n} x", now, 1))
+    client.feed_line(new_raw_line(":a!a@a PRIVMSG #c :hi", now, 1))
+    assert set(client._parsers) == {"PRIVMSG"}

@@ -51,6 +51,7 @@ async def test_responses_out_of_order_never_raise_the_estimate() -> None:
     assert bucket.remaining == 0
     await bucket.acquire()  # must wait for one point: 60 s / 5 points
     assert sleeper.waits == [12.0]
+    assert (bucket.waited, bucket.waited_seconds) == (1, 12.0)  # counted, not kept one by one
 
 
 async def test_remote_use_of_the_same_bucket_lowers_the_estimate() -> None:
