@@ -21,6 +21,7 @@ from recorder.gctune import tune_gc
 from recorder.client.events import parse_event
 from recorder.client.irc import ParseError
 from recorder.store.projections import describe_line, project
+from recorder.store.records import RawRecord
 
 log = logging.getLogger("recorder")
 #: Malformed lines logged one by one (then every 1,000th; the status line counts them all).
@@ -78,8 +79,6 @@ class Recorder:
 
     # --- hooks (called synchronously by the client, in order) ------------------------
     def on_raw_line(self, raw: Any) -> None:
-        from recorder.store.writer import RawRecord
-
         received_at = raw.received_at
         if self.forgotten and self._is_forgotten(raw):
             self.forgotten_dropped += 1
