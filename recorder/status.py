@@ -43,6 +43,7 @@ class StatusView:
             "queue": _get(writer_stats, "queue_depth"),
             "spooled": _get(writer_stats, "spooled"),
             "written": _get(writer_stats, "lines_written"),
+            "lost": _get(writer_stats, "dropped"),
             "channels": sorted(getattr(client, "joined_channels", []) or []),
             "connections": (getattr(client, "stats", {}) or {}).get("connections"),
         }
@@ -51,7 +52,8 @@ class StatusView:
         table = Table(title="recorder",
                       caption=f"{snap['lines']:,} lines read, {snap['written'] or 0:,} written, "
                               f"queue {snap['queue']}, spooled {snap['spooled']}, "
-                              f"malformed {snap['malformed']}, connections {snap['connections']}")
+                              f"malformed {snap['malformed']}, connections {snap['connections']}"
+                              + (f", LOST {snap['lost']:,}" if snap.get("lost") else ""))
         table.add_column("channel")
         table.add_column("joined")
         table.add_column("lines", justify="right")
@@ -67,7 +69,8 @@ class StatusView:
         per = ", ".join(f"{ch}={snap['rates'].get(ch, 0.0):.1f}/s" for ch in sorted(snap["counts"]))
         return (f"lines={snap['lines']} malformed={snap['malformed']} queue={snap['queue']} "
                 f"written={snap['written']} spooled={snap['spooled']} "
-                f"connections={snap['connections']} joined={len(snap['channels'])} {per}")
+                f"connections={snap['connections']} joined={len(snap['channels'])} {per}"
+                + (f" lost={snap['lost']}" if snap.get("lost") else ""))
 
     async def run(self, interval: float) -> None:
         if self.console.is_terminal:

@@ -7,6 +7,11 @@ left behind by a crash is picked up by the next writer on the same path (from ``
 last line dropped), so a restart carries on where the last run stopped.
 
 :func:`dumps` / :func:`loads` encode plain values plus aware datetimes (``{"$dt": iso}``).
+
+When the file cannot be written (a full disk, an I/O error), :class:`SpoolError` hands back the
+lines appended since the last successful fsync, after cutting the file back to that point: the
+caller keeps them (the writer holds them in memory), so no line is both in the file and handed
+back, and none is lost silently.
 """
 from __future__ import annotations
 
@@ -16,6 +21,15 @@ import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
+
+
+class SpoolError(OSError):
+    """The spool file could not be written; ``lines`` are the ones not kept in it (those
+    appended since the last successful fsync), oldest first."""
+
+    def __init__(self, cause: OSError, lines: list[bytes]) -> None:
+        super().__init__(cause.errno, f"spool file not written: {cause.strerror or cause}")
+        self.lines = lines
 
 
 def _default(value: Any) -> Any:
@@ -59,11 +73,12 @@ class Spool:
                  clock: Callable[[], float] = time.monotonic,
                  decode: Callable[[bytes], Any] = loads) -> None:
         self.path = Path(path)
-        self._decode = decode
+        self.decode = decode
         self._pos_path = self.path.with_name(self.path.name + ".pos")
         self._sync_every, self._sync_interval, self._clock = sync_every, sync_interval, clock
         self._out: Any = None
-        self._unsynced = 0
+        self._unsynced: list[bytes] = []  # appended since the last fsync (handed back on failure)
+        self._synced_size = 0  # the file's size at the last fsync
         self._last_sync = clock()
         self._committed = 0  # byte offset of the first line not yet in the database
         self._read_at = 0  # byte offset of the first line not yet handed out
@@ -90,22 +105,54 @@ class Spool:
 
     def append(self, line: str | bytes) -> None:
         """Add one line (text: ASCII, as :func:`dumps` gives; bytes: UTF-8 JSON without a
-        newline); fsync once every ``sync_every`` lines or ``sync_interval`` seconds."""
-        if self._out is None:
-            self._out = _open_private(self.path, "ab")
-        self._out.write(_bytes(line) + b"\n")
+        newline); fsync once every ``sync_every`` lines or ``sync_interval`` seconds. Raises
+        :class:`SpoolError` (with this line and the others not yet fsynced) if it cannot."""
+        data = _bytes(line)
+        self._unsynced.append(data)
         self.pending += 1
-        self._unsynced += 1
-        if self._unsynced >= self._sync_every or self._clock() - self._last_sync >= self._sync_interval:
-            self.sync()
+        try:
+            if self._out is None:
+                self._out = _open_private(self.path, "ab")
+                self._synced_size = os.fstat(self._out.fileno()).st_size
+            self._out.write(data + b"\n")
+            if (len(self._unsynced) >= self._sync_every
+                    or self._clock() - self._last_sync >= self._sync_interval):
+                self._fsync()
+        except OSError as exc:
+            raise self._failed(exc) from exc
 
     def sync(self) -> None:
-        """Flush and fsync what was appended."""
+        """Flush and fsync what was appended (:class:`SpoolError` if it cannot)."""
+        try:
+            self._fsync()
+        except OSError as exc:
+            raise self._failed(exc) from exc
+
+    def _fsync(self) -> None:
         if self._out is not None and self._unsynced:
             self._out.flush()
             os.fsync(self._out.fileno())
-        self._unsynced = 0
+            self._synced_size = self._out.tell()
+        self._unsynced = []
         self._last_sync = self._clock()
+
+    def _failed(self, cause: OSError) -> SpoolError:
+        """Cut the file back to its last fsync and hand back the lines appended since."""
+        lines, self._unsynced = self._unsynced, []
+        self.pending -= len(lines)
+        out, self._out = self._out, None
+        if out is not None:
+            try:
+                out.close()  # flushes again (and fails again), then closes the descriptor
+            except OSError:
+                pass
+        try:
+            if self.path.exists():
+                os.truncate(self.path, self._synced_size)
+        except OSError:  # cannot happen short of the file going away (shrinking needs no room)
+            pass
+        self._last_sync = self._clock()
+        return SpoolError(cause, lines)
 
     def read(self, limit: int) -> tuple[list[Any], int]:
         """Up to ``limit`` decoded lines after those already handed out, and the offset after them."""
@@ -117,12 +164,14 @@ class Spool:
                 line = f.readline()
                 if not line.endswith(b"\n"):
                     break
-                items.append(self._decode(line))
+                items.append(self.decode(line))
             self._read_at = f.tell() if items else self._read_at
         return items, self._read_at
 
     def commit(self, offset: int, count: int) -> None:
-        """Lines up to ``offset`` are in the database; remove the files once all are."""
+        """Lines up to ``offset`` are in the database; remove the files once all are. (If the
+        offset cannot be saved, a full disk, it is kept in memory: only a crash before the next
+        save would replay lines already committed.)"""
         self._committed = offset
         self.pending -= count
         if self.pending <= 0:
@@ -130,19 +179,26 @@ class Spool:
             self._remove()
             return
         tmp = self._pos_path.with_name(self._pos_path.name + ".tmp")
-        with _open_private(tmp, "w") as f:
-            f.write(str(offset))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self._pos_path)
+        try:
+            with _open_private(tmp, "w") as f:
+                f.write(str(offset))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self._pos_path)
+        except OSError:
+            pass
 
     def rewind(self) -> None:
         """Hand out again from the committed offset (after a batch read but not committed)."""
         self._read_at = self._committed
 
-    def rewrite_front(self, lines: list[str | bytes]) -> None:
-        """Put ``lines`` before everything not yet committed (used when stopping mid-outage)."""
-        self.sync()
+    def rewrite_front(self, lines: list[str | bytes], after: list[str | bytes] = ()) -> None:
+        """Put ``lines`` before everything not yet committed, and ``after`` after it (used
+        when stopping mid-outage). Raises OSError if the file cannot be written."""
+        try:
+            self.sync()
+        except SpoolError as exc:  # lines it could not keep: newer than the file, older than after
+            after = [*exc.lines, *after]
         rest = b""
         if self.path.exists():
             with open(self.path, "rb") as f:
@@ -150,14 +206,19 @@ class Spool:
                 rest = f.read()
         self.close()
         tmp = self.path.with_name(self.path.name + ".tmp")
-        with _open_private(tmp, "wb") as f:
-            f.write(b"".join(_bytes(line) + b"\n" for line in lines) + rest)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            with _open_private(tmp, "wb") as f:
+                f.write(b"".join(_bytes(line) + b"\n" for line in lines) + rest
+                        + b"".join(_bytes(line) + b"\n" for line in after))
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError:
+            tmp.unlink(missing_ok=True)  # the spool file itself is as it was
+            raise
         os.replace(tmp, self.path)
         self._pos_path.unlink(missing_ok=True)
         self._committed = self._read_at = 0
-        self.pending = len(lines) + rest.count(b"\n")
+        self.pending = len(lines) + rest.count(b"\n") + len(after)
 
     def close(self) -> None:
         self.sync()
@@ -172,4 +233,5 @@ class Spool:
         self.path.unlink(missing_ok=True)
         self._pos_path.unlink(missing_ok=True)
         self._committed = self._read_at = 0
-        self._unsynced = 0
+        self._unsynced = []
+        self._synced_size = 0

@@ -1,7 +1,10 @@
 """The single writer: one task owns the database writes, fed by a bounded queue.
 
-``submit`` never blocks and never drops. Records wait in memory (up to ``max_queue``), past that
-in the spool file (:mod:`recorder.store.spool`), and are committed in batches of at most
+``submit`` never blocks and never drops while there is somewhere to keep a record. Records wait
+in memory (up to ``max_queue``), past that in the spool file (:mod:`recorder.store.spool`); if
+the spool file cannot be written either (a full disk), up to ``max_held`` more are held in memory
+after it, and only past that are records counted lost (``stats.dropped``, logged, and shown by
+the status view). They are committed in batches of at most
 ``max_batch_lines`` items or ``max_batch_delay`` seconds, whichever comes first. A raw line and
 the projection rows made from it are always in the same transaction.
 
@@ -32,7 +35,7 @@ from recorder.store.bulk import escape_text, insert_groups
 from recorder.store.records import (  # noqa: F401 (RawRecord & co. are imported from here too)
     ConnectionEvent, Item, RawRecord, SessionEnd, decode_item, encode_item, load_doc,
 )
-from recorder.store.spool import Spool
+from recorder.store.spool import Spool, SpoolError
 from recorder.store.sqlite_proc import ChildLost, SQLiteProcess, pack_batch
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ RAW_COLUMNS = ("id", "session_id", "received_at", "channel", "command", "line", 
 @dataclass
 class WriterStats:
     queue_depth: int = 0  # items in memory
+    held: int = 0  # of which held because the spool file could not be written (a full disk)
     spool_pending: int = 0  # items in the spool file, not yet committed
     spooled: int = 0  # items ever sent to the spool
     lines_written: int = 0
@@ -96,7 +100,7 @@ class Writer:
                  spool_path: Path | None = None, clock: Callable[[], float] = time.monotonic,
                  retry_initial: float = 0.5, retry_max: float = 10.0,
                  on_error: Callable[[BaseException, str], None] | None = None,
-                 process: bool = False) -> None:
+                 process: bool = False, max_held: int | None = None) -> None:
         self._engine = engine
         self._proc: SQLiteProcess | None = None
         self._want_process = process and self._sqlite_file(engine) is not None
@@ -107,6 +111,11 @@ class Writer:
         self._spool_path = Path(spool_path) if spool_path is not None else None
         self._spool: Spool | None = None
         self._mem: collections.deque[Item] = collections.deque()
+        # items the spool file could not take (a full disk): after what the file holds, in
+        # memory, at most ``max_held`` (default ``max_queue``) more; beyond that they are lost
+        self._held: collections.deque[Item] = collections.deque()
+        self._max_held = max_queue if max_held is None else max_held
+        self._spool_down = False
         self._oldest = 0.0
         self._submitted = self._done = 0
         self._flushers = 0
@@ -126,7 +135,8 @@ class Writer:
 
     @property
     def stats(self) -> WriterStats:
-        self._stats.queue_depth = len(self._mem) + len(self._ready)
+        self._stats.queue_depth = len(self._mem) + len(self._ready) + len(self._held)
+        self._stats.held = len(self._held)
         self._stats.spool_pending = self._spool.pending if self._spool else 0
         return self._stats
 
@@ -230,14 +240,45 @@ class Writer:
         if self._closing:
             raise RuntimeError("writer is closed")
         self._submitted += 1
-        if self._spool is not None and (self._spool.pending or len(self._mem) >= self._max_queue):
-            self._spool.append(encode_item(item))
-            self._stats.spooled += 1
+        spool = self._spool
+        if spool is not None and (spool.pending or self._held or len(self._mem) >= self._max_queue):
+            if not self._held:  # (once items are held, the next ones queue behind them)
+                try:
+                    self._stats.spooled += 1
+                    spool.append(encode_item(item))
+                    self._wakeup.set()
+                    return
+                except SpoolError as exc:  # this item is among the lines handed back
+                    self._spool_failed(exc)
+                    self._wakeup.set()
+                    return
+            self._hold(item)
         else:
             if not self._mem:
                 self._oldest = self._clock()
             self._mem.append(item)
         self._wakeup.set()
+
+    def _spool_failed(self, exc: SpoolError) -> None:
+        """The spool file could not be written: hold the lines it handed back, in memory."""
+        assert self._spool is not None
+        back = [decode_item(self._spool.decode(line)) for line in exc.lines]
+        self._stats.spooled -= len(back)
+        self._held.extendleft(reversed(back))  # older than anything held already
+        if not self._spool_down:
+            self._spool_down = True
+            log.error("the spool file %s cannot be written (%s): up to %d records are held in "
+                      "memory until the database is back", self._spool.path, exc, self._max_held)
+
+    def _hold(self, item: Item) -> None:
+        if len(self._held) < self._max_held:
+            self._held.append(item)
+            return
+        self._stats.dropped += 1
+        self._done += 1  # settled (lost): flush() does not wait for it
+        if self._stats.dropped % 10_000 == 1:
+            log.error("database and spool file both unavailable and %d records held: %d records "
+                      "lost so far", len(self._held), self._stats.dropped)
 
     def _take(self) -> list[Item]:
         """The oldest items in memory, one batch's worth."""
@@ -258,8 +299,25 @@ class Writer:
                     # as soon as it is free (less work left when the lines stop)
                     return self._take(), None
             elif self._spool is not None and self._spool.pending:
-                docs, offset = self._spool.read(self._max_lines)
-                return [decode_item(d) for d in docs], offset
+                try:
+                    docs, offset = self._spool.read(self._max_lines)
+                except SpoolError as exc:
+                    self._spool_failed(exc)
+                    continue
+                if docs:
+                    return [decode_item(d) for d in docs], offset
+                log.error("the spool file %s has none of the %d records it should hold",
+                          self._spool.path, self._spool.pending)  # cannot happen; do not spin
+                self._spool.pending = 0
+                continue
+            elif self._held:  # after the file (they came later), in memory
+                held = self._held
+                items = [held.popleft() for _ in range(min(len(held), self._max_lines))]
+                if not held and self._spool_down:
+                    self._spool_down = False
+                    log.warning("records held in memory while the spool file could not be "
+                                "written are being written to the database")
+                return items, None
             elif self._closing:
                 return None
             else:
@@ -299,14 +357,23 @@ class Writer:
         """Stopping while the database is down: keep what is unwritten in the spool file."""
         head = [] if self._inflight_from_spool else self._inflight[self._inflight_committed:]
         unwritten = head + self._ready + list(self._mem)
+        held = list(self._held)
         self._mem.clear()
+        self._held.clear()
         self._ready, self._ready_blob = [], None
         if self._spool is None:
-            self._stats.dropped += len(unwritten)
-            if unwritten:
-                log.error("writer stopped with %d unwritten records and no spool file", len(unwritten))
+            self._stats.dropped += len(unwritten) + len(held)
+            if unwritten or held:
+                log.error("writer stopped with %d unwritten records and no spool file",
+                          len(unwritten) + len(held))
             return
-        self._spool.rewrite_front([encode_item(i) for i in unwritten])
+        try:
+            self._spool.rewrite_front([encode_item(i) for i in unwritten],
+                                      [encode_item(i) for i in held])
+        except OSError as exc:  # the file keeps what it held; the rest is lost
+            self._stats.dropped += len(unwritten) + len(held)
+            log.error("writer stopped with the database down and the spool file %s not writable "
+                      "(%s): %d records lost", self._spool.path, exc, len(unwritten) + len(held))
 
     # --- writing ----------------------------------------------------------------------------
 

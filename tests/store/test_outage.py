@@ -94,3 +94,62 @@ async def test_stop_during_outage_keeps_everything_for_the_next_run(proxied, tmp
     await second.close()
     await _assert_exactly_once_in_order(direct, records)
     assert not spool.exists()
+
+
+async def test_a_full_disk_during_the_outage_holds_lines_in_memory_and_loses_none(
+        proxied, tmp_path: Path, monkeypatch, caplog):
+    from .test_spool import FullDisk
+
+    direct, through, proxy = proxied
+    disk = FullDisk(monkeypatch)
+    spool = tmp_path / "spool.jsonl"
+    writer = Writer(through, max_batch_lines=20, max_batch_delay=0.01, max_queue=30,
+                    max_held=1000, spool_path=spool, retry_initial=0.05, retry_max=0.2)
+    await writer.start()
+    records = [message_record(i) for i in range(300)]
+    for record in records[:40]:
+        writer.submit(record)
+    await writer.flush()
+    await proxy.cut()
+    for record in records[40:100]:  # the database is away: memory, then the spool file
+        writer.submit(record)
+    await wait_for(lambda: writer.stats.retries >= 1)
+    disk.full = True  # ... and now the disk is full too: submit must neither raise nor drop
+    for record in records[100:]:
+        writer.submit(record)
+    assert writer.stats.held > 0 and writer.stats.dropped == 0
+    assert "cannot be written" in caplog.text
+    disk.full = False
+    await proxy.restore()
+    await asyncio.wait_for(writer.flush(), 60)
+    await _assert_exactly_once_in_order(direct, records)
+    assert writer.stats.held == 0 and not spool.exists()
+    await writer.close()
+
+
+async def test_past_the_memory_bound_lines_are_counted_lost_not_piled_up(proxied, tmp_path: Path,
+                                                                          monkeypatch, caplog):
+    from .test_spool import FullDisk
+
+    direct, through, proxy = proxied
+    disk = FullDisk(monkeypatch)
+    writer = Writer(through, max_batch_lines=20, max_batch_delay=0.01, max_queue=30, max_held=25,
+                    spool_path=tmp_path / "spool.jsonl", retry_initial=0.05, retry_max=0.2)
+    await writer.start()
+    records = [message_record(i) for i in range(200)]
+    await proxy.cut()
+    disk.full = True  # database and disk both gone from the start
+    for record in records:
+        writer.submit(record)
+    stats = writer.stats
+    assert stats.held <= 25 + 20 and stats.queue_depth <= 30 + 25 + 20  # bounded memory
+    assert stats.dropped == 200 - 30 - stats.held - writer.stats.spooled and stats.dropped > 0
+    assert "records lost so far" in caplog.text
+    disk.full = False
+    await proxy.restore()
+    await asyncio.wait_for(writer.flush(), 60)
+    stored = [r.line for r in await rows(direct, "SELECT line FROM raw_lines ORDER BY id")]
+    sent = [r.line for r in records]
+    assert len(stored) == 200 - stats.dropped
+    assert stored == [line for line in sent if line in set(stored)]  # in order, none twice
+    await writer.close()

@@ -52,6 +52,47 @@ def test_rewrite_front_puts_lines_first(tmp_path):
     assert [d["i"] for d in docs] == [0, 1, 2]
 
 
+class FullDisk:
+    """``os.fsync`` (hence every spool sync) failing with ENOSPC while ``full`` is set."""
+
+    def __init__(self, monkeypatch) -> None:
+        import errno
+        import os
+
+        self.full = False
+        real = os.fsync
+
+        def fsync(fd: int) -> None:
+            if self.full:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            real(fd)
+        monkeypatch.setattr("recorder.store.spool.os.fsync", fsync)
+
+
+def test_a_full_disk_hands_back_the_lines_not_synced_and_keeps_the_file_whole(tmp_path, monkeypatch):
+    from recorder.store.spool import SpoolError
+
+    disk = FullDisk(monkeypatch)
+    path = tmp_path / "s.jsonl"
+    spool = Spool(path, sync_every=3)
+    for i in range(3):  # synced (the third append syncs)
+        spool.append(dumps({"i": i}))
+    disk.full = True
+    spool.append(dumps({"i": 3}))
+    spool.append(dumps({"i": 4}))
+    try:
+        spool.append(dumps({"i": 5}))  # the sync that fails
+        raise AssertionError("no SpoolError")
+    except SpoolError as exc:
+        assert [loads(line)["i"] for line in exc.lines] == [3, 4, 5]
+    assert spool.pending == 3
+    assert path.read_bytes().count(b"\n") == 3  # cut back to what was synced: no torn line
+    disk.full = False
+    spool.append(dumps({"i": 6}))  # the disk has room again: appending goes on
+    docs, _ = spool.read(10)
+    assert [d["i"] for d in docs] == [0, 1, 2, 6]
+
+
 def test_writer_spool_lines_give_back_the_same_records():
     """The writer spools with orjson (times as text, typed again from the schema), falls back to
     the tagged form for text orjson refuses, and still reads the tagged form of older spools."""
