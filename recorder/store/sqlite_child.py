@@ -23,6 +23,7 @@ import orjson
 from recorder.gctune import tune_gc
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
 #: Stands for the batch's first raw line id in the SQL the parent sends.
 RAW_BASE = "__raw_base__"
 RAW_SQL = ("INSERT INTO raw_lines (session_id, received_at, channel, command, line, parse_error) "
@@ -57,11 +58,15 @@ def wire_time_text(value: datetime | str | None) -> str | None:
 
 
 def sqlite_pragmas(connection: Any, _record: Any = None) -> None:
-    """The settings of every connection to the store (WAL, NORMAL sync, busy timeout, FKs)."""
+    """The settings of every connection to the store (16 KiB pages for a new file, WAL, NORMAL
+    sync, the WAL's size kept down, busy timeout, FKs)."""
     cursor = connection.cursor()
     cursor.execute("PRAGMA page_size=16384")  # a new file only (before WAL); no-op on others
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # after a checkpoint the WAL file is cut back to this size: a reader that held a snapshot
+    # for a long while (a big report) does not leave a WAL of gigabytes behind for the run
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

@@ -72,5 +72,7 @@ async def test_sqlite_pragmas(sqlite_url):
             assert (await conn.execute(text("PRAGMA synchronous"))).scalar() == 1  # NORMAL
             assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
             assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() > 0
+            assert (await conn.execute(text("PRAGMA page_size"))).scalar() == 16384  # a new file
+            assert (await conn.execute(text("PRAGMA journal_size_limit"))).scalar() == 64 << 20
     finally:
         await engine.dispose()
