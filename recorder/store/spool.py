@@ -16,6 +16,7 @@ back, and none is lost silently.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from datetime import datetime
@@ -30,6 +31,9 @@ class SpoolError(OSError):
     def __init__(self, cause: OSError, lines: list[bytes]) -> None:
         super().__init__(cause.errno, f"spool file not written: {cause.strerror or cause}")
         self.lines = lines
+
+
+log = logging.getLogger(__name__)
 
 
 def _default(value: Any) -> Any:
@@ -149,8 +153,9 @@ class Spool:
         try:
             if self.path.exists():
                 os.truncate(self.path, self._synced_size)
-        except OSError:  # cannot happen short of the file going away (shrinking needs no room)
-            pass
+        except OSError as exc:  # shrinking needs no room: only a failing device gets here
+            log.error("could not cut the spool file %s back to its last fsync (%s): lines "
+                      "handed back may also be read from it", self.path, exc)
         self._last_sync = self._clock()
         return SpoolError(cause, lines)
 
@@ -195,9 +200,11 @@ class Spool:
     def rewrite_front(self, lines: list[str | bytes], after: list[str | bytes] = ()) -> None:
         """Put ``lines`` before everything not yet committed, and ``after`` after it (used
         when stopping mid-outage). Raises OSError if the file cannot be written."""
+        handed_back: list[bytes] = []
         try:
             self.sync()
         except SpoolError as exc:  # lines it could not keep: newer than the file, older than after
+            handed_back = exc.lines
             after = [*exc.lines, *after]
         rest = b""
         if self.path.exists():
@@ -212,9 +219,9 @@ class Spool:
                         + b"".join(_bytes(line) + b"\n" for line in after))
                 f.flush()
                 os.fsync(f.fileno())
-        except OSError:
-            tmp.unlink(missing_ok=True)  # the spool file itself is as it was
-            raise
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)  # the spool file itself is as it was (but for those)
+            raise SpoolError(exc, handed_back) from exc
         os.replace(tmp, self.path)
         self._pos_path.unlink(missing_ok=True)
         self._committed = self._read_at = 0

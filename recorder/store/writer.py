@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 
 #: With the SQLite child process: lines worth handing over as soon as the child is free.
 HANDOVER_LINES = 500
+#: Records held in memory because the spool file could not be written: seconds between tries
+#: to move them into it, and how many a try moves.
+SPOOL_RETRY = 1.0
+UNHOLD_BATCH = 20_000
 _TAIL = "tail"
 RAW_COLUMNS = ("id", "session_id", "received_at", "channel", "command", "line", "parse_error")
 
@@ -116,6 +120,8 @@ class Writer:
         self._held: collections.deque[Item] = collections.deque()
         self._max_held = max_queue if max_held is None else max_held
         self._spool_down = False
+        self._spool_retry_at = 0.0  # when to try the spool file again for held items
+        self._lost = 0  # records given up (past max_held): never committed, flush() skips them
         self._oldest = 0.0
         self._submitted = self._done = 0
         self._flushers = 0
@@ -199,8 +205,8 @@ class Writer:
         await self.flush()
 
     async def flush(self) -> None:
-        """Return once everything submitted so far is committed."""
-        target = self._submitted
+        """Return once everything submitted so far is committed (but records counted lost)."""
+        target = self._submitted - self._lost
         self._flushers += 1
         self._wakeup.set()
         try:
@@ -242,6 +248,8 @@ class Writer:
         self._submitted += 1
         spool = self._spool
         if spool is not None and (spool.pending or self._held or len(self._mem) >= self._max_queue):
+            if self._held and self._clock() >= self._spool_retry_at:
+                self._unhold()  # the file may take them again (room was made on the disk)
             if not self._held:  # (once items are held, the next ones queue behind them)
                 try:
                     self._stats.spooled += 1
@@ -265,20 +273,40 @@ class Writer:
         back = [decode_item(self._spool.decode(line)) for line in exc.lines]
         self._stats.spooled -= len(back)
         self._held.extendleft(reversed(back))  # older than anything held already
+        self._spool_retry_at = self._clock() + SPOOL_RETRY
         if not self._spool_down:
             self._spool_down = True
             log.error("the spool file %s cannot be written (%s): up to %d records are held in "
                       "memory until the database is back", self._spool.path, exc, self._max_held)
 
+    def _unhold(self) -> None:
+        """Move held items into the spool file, oldest first (they are newer than what it
+        holds), at most ``UNHOLD_BATCH`` now; what it refuses goes back to the front."""
+        assert self._spool is not None
+        held = self._held
+        try:
+            for _ in range(min(len(held), UNHOLD_BATCH)):
+                item = held.popleft()
+                self._stats.spooled += 1
+                self._spool.append(encode_item(item))  # on failure, among the lines handed back
+            self._spool.sync()
+        except SpoolError as exc:
+            self._spool_failed(exc)
+            return
+        self._spool_retry_at = self._clock() + SPOOL_RETRY
+        if not held and self._spool_down:
+            self._spool_down = False
+            log.warning("the spool file %s takes records again", self._spool.path)
+
     def _hold(self, item: Item) -> None:
         if len(self._held) < self._max_held:
             self._held.append(item)
             return
+        self._lost += 1
         self._stats.dropped += 1
-        self._done += 1  # settled (lost): flush() does not wait for it
-        if self._stats.dropped % 10_000 == 1:
+        if self._lost % 10_000 == 1:
             log.error("database and spool file both unavailable and %d records held: %d records "
-                      "lost so far", len(self._held), self._stats.dropped)
+                      "lost so far", len(self._held), self._lost)
 
     def _take(self) -> list[Item]:
         """The oldest items in memory, one batch's worth."""
@@ -370,10 +398,11 @@ class Writer:
         try:
             self._spool.rewrite_front([encode_item(i) for i in unwritten],
                                       [encode_item(i) for i in held])
-        except OSError as exc:  # the file keeps what it held; the rest is lost
-            self._stats.dropped += len(unwritten) + len(held)
+        except OSError as exc:  # the file keeps what it held since its last fsync; the rest is lost
+            lost = len(unwritten) + len(held) + len(getattr(exc, "lines", ()))
+            self._stats.dropped += lost
             log.error("writer stopped with the database down and the spool file %s not writable "
-                      "(%s): %d records lost", self._spool.path, exc, len(unwritten) + len(held))
+                      "(%s): %d records lost", self._spool.path, exc, lost)
 
     # --- writing ----------------------------------------------------------------------------
 

@@ -145,11 +145,46 @@ async def test_past_the_memory_bound_lines_are_counted_lost_not_piled_up(proxied
     assert stats.held <= 25 + 20 and stats.queue_depth <= 30 + 25 + 20  # bounded memory
     assert stats.dropped == 200 - 30 - stats.held - writer.stats.spooled and stats.dropped > 0
     assert "records lost so far" in caplog.text
+    kept = 200 - stats.dropped
+    flushed = asyncio.ensure_future(writer.flush())  # waits for the `kept` records, no more
+    for record in [message_record(i) for i in range(200, 230)]:  # lost too: must not count
+        writer.submit(record)
     disk.full = False
     await proxy.restore()
-    await asyncio.wait_for(writer.flush(), 60)
+    await asyncio.wait_for(flushed, 60)
+    assert writer.stats.lines_written >= kept  # flush returned only once they were all in
     stored = [r.line for r in await rows(direct, "SELECT line FROM raw_lines ORDER BY id")]
     sent = [r.line for r in records]
-    assert len(stored) == 200 - stats.dropped
-    assert stored == [line for line in sent if line in set(stored)]  # in order, none twice
+    assert stored[:kept] == [line for line in sent if line in set(stored)]  # in order, none twice
+    assert len(stored) >= kept
+    await writer.close()
+
+
+async def test_held_records_go_to_the_spool_file_once_the_disk_has_room(proxied, tmp_path: Path,
+                                                                       monkeypatch):
+    from fakes import FakeClock
+
+    from .test_spool import FullDisk
+
+    direct, through, proxy = proxied
+    disk, clock = FullDisk(monkeypatch), FakeClock(0.0)
+    spool = tmp_path / "spool.jsonl"
+    writer = Writer(through, max_batch_lines=20, max_batch_delay=0.01, max_queue=30, max_held=40,
+                    spool_path=spool, retry_initial=0.05, retry_max=0.2, clock=clock)
+    await writer.start()
+    records = [message_record(i) for i in range(300)]
+    await proxy.cut()
+    disk.full = True
+    for record in records[:70]:  # 30 in memory, 40 held
+        writer.submit(record)
+    assert writer.stats.held == 40 and writer.stats.dropped == 0
+    disk.full = False  # room again, the database still away
+    clock.advance(5)
+    for record in records[70:]:  # held ones move to the file first, then these follow them
+        writer.submit(record)
+    assert writer.stats.held == 0 and writer.stats.dropped == 0
+    assert writer.stats.spool_pending == 270
+    await proxy.restore()
+    await asyncio.wait_for(writer.flush(), 60)
+    await _assert_exactly_once_in_order(direct, records)
     await writer.close()
