@@ -63,6 +63,11 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
+def _is_id(value: str) -> bool:
+    """A Twitch user id: ASCII digits (anything else would only earn a 400 from Helix)."""
+    return value.isascii() and value.isdigit()
+
+
 def user_ids_of(event: Event) -> list[str]:
     """Every user id an event mentions: chatters, gift recipients, raiders, ban targets."""
     if isinstance(event, PrivMsg):
@@ -103,7 +108,7 @@ class Enricher:
     # --- input ---------------------------------------------------------------------------
     def observe(self, event: Event) -> None:
         for user_id in user_ids_of(event):
-            if user_id in self.pending_users or not user_id.isdigit():  # Twitch ids are numbers
+            if user_id in self.pending_users or not _is_id(user_id):
                 continue
             fetched = self.fetched_users.get(user_id)
             if fetched is not None and self.clock() - fetched < self.user_ttl:
@@ -125,8 +130,7 @@ class Enricher:
         """Queue these users (all of them: an explicit request is not capped)."""
         if not self.pending_users:
             self._pending_since = self.clock()
-        self.pending_users.update((i, None) for i in ids
-                                  if i and i.isdigit() and i not in self.fetched_users)
+        self.pending_users.update((i, None) for i in ids if _is_id(i) and i not in self.fetched_users)
 
     # --- the loop ------------------------------------------------------------------------
     async def run(self) -> None:
@@ -201,8 +205,8 @@ class Enricher:
         try:
             users = await self.api.fetch_users(ids=ids)
         except HTTPException as exc:  # Helix refuses the batch itself: find who, go on
-            if not 400 <= exc.status < 500 or exc.status in (401, 429):
-                raise  # retried (with backoff) by the loop
+            if exc.status != 400:
+                raise  # not about the ids (a 403, 404, 5xx...): retried with backoff by the loop
             if len(ids) > 1:
                 await self.fetch_users(ids[:len(ids) // 2])
                 await self.fetch_users(ids[len(ids) // 2:])

@@ -138,9 +138,9 @@ class ConnectionPool:
     async def part(self, channels: Iterable[str]) -> None:
         """Leave ``channels`` (they are no longer rejoined)."""
         for channel in (_norm(c) for c in channels):
-            outcome = self._outcomes.get(channel)
-            if outcome is not None and outcome.done():  # a join still awaited keeps its future
-                del self._outcomes[channel]
+            outcome = self._outcomes.pop(channel, None)
+            if outcome is not None and not outcome.done():  # parted before the join resolved
+                outcome.set_result(False)
             for shard in self.shards:
                 if channel in shard.channels:
                     shard.channels.discard(channel)

@@ -207,6 +207,11 @@ async def test_a_batch_helix_refuses_is_split_and_enrichment_goes_on(setup):
     sim.helix.fail_next(400, count=1)
     await enricher.drain()
     assert not enricher.pending_users and enricher.stats["refused"] == 1
+    enricher.add_users(["8"])  # a 404 says nothing about the ids: retried later, not given up
+    sim.helix.fail_next(404, count=1)
+    with pytest.raises(Exception):
+        await enricher.step(flush=True)
+    assert list(enricher.pending_users) == ["8"] and enricher.stats["refused"] == 1
 
 
 async def test_users_wait_briefly_for_a_full_batch_and_bad_ids_are_ignored(setup):
@@ -215,7 +220,7 @@ async def test_users_wait_briefly_for_a_full_batch_and_bad_ids_are_ignored(setup
     sim, enricher, clock, url = setup
     enricher.channels = []
     ids = _viewer_ids(sim, 3)
-    for user_id in [*ids, "not-a-number", ""]:
+    for user_id in [*ids, "not-a-number", "", "\u0661\u0662"]:  # (Arabic-Indic digits)
         enricher.observe(_chat_from(user_id))
     assert list(enricher.pending_users) == ids
     before = sim.helix.calls("users")
