@@ -9,6 +9,10 @@ Target: our SQLite rate at least 2x TwitchIO's while also storing. Then memory: 
 and its children (the SQLite writer process) while 1,000,000 lines from 500,000 distinct chatters
 are recorded (lines generated lazily by the
 server so they do not count), sampled every 100,000 lines (target: under 250 MB and flat).
+
+``python -m bench.bench_ingest --memory-enrich DB`` runs that memory run alone with Helix
+enrichment on, against the simulator's Helix in the same process (so its own memory counts too):
+the enricher's queue fills to its bound (``PENDING_MAX``) and memory stays flat.
 """
 from __future__ import annotations
 
@@ -65,31 +69,34 @@ class LazyBlastServer(BlastServer):
 
 
 async def record(server_url: str, db: str, expected: int,
-                 samples: list[tuple[int, float]] | None = None) -> float:
+                 samples: list[tuple[int, float]] | None = None,
+                 helix: dict[str, Any] | None = None) -> float:
     """Seconds from start until ``expected`` PRIVMSG rows are committed by the recorder."""
     from recorder.gctune import tune_gc
 
     defaults = gc.get_threshold()
     tune_gc()  # as Recorder.run (``recorder run``) does; TwitchIO runs with Python's defaults
     try:
-        return await _record(server_url, db, expected, samples)
+        return await _record(server_url, db, expected, samples, helix)
     finally:
         gc.unfreeze()
         gc.set_threshold(*defaults)
 
 
 async def _record(server_url: str, db: str, expected: int,
-                  samples: list[tuple[int, float]] | None) -> float:
+                  samples: list[tuple[int, float]] | None, helix: dict[str, Any] | None) -> float:
     from recorder.recording import Recorder, RecorderConfig
 
     recorder = Recorder(RecorderConfig(channels=["bench"], db=db, irc_url=server_url,
-                                       enrich=False, status_interval=3600.0))
+                                       enrich=helix is not None, status_interval=3600.0,
+                                       **(helix or {})))
     await recorder.open()
     recorder.client = recorder._make_client()
     recorder.session_id = await recorder.writer.start_session(server_url=server_url, nick=None,
                                                               version="bench")
     started = time.perf_counter()
     task = asyncio.create_task(recorder.client.start())
+    enrich = recorder._start_enrichment() if helix is not None else None
     next_sample = 100_000
     while recorder.writer.stats.lines_written < expected:
         await asyncio.sleep(0.05)
@@ -99,6 +106,9 @@ async def _record(server_url: str, db: str, expected: int,
         if task.done():
             task.result()
     elapsed = time.perf_counter() - started
+    if enrich is not None:
+        enrich.cancel()
+        await asyncio.gather(enrich, return_exceptions=True)
     await recorder.shutdown(task)
     return elapsed
 
@@ -179,16 +189,27 @@ async def run(tmp: Path) -> dict[str, Any]:
     return out
 
 
-async def memory_run(db: str) -> list[tuple[int, float]]:
+async def memory_run(db: str, enrich: bool = False) -> list[tuple[int, float]]:
+    """RSS every 100,000 lines; ``enrich``: with Helix enrichment on, against the simulator's
+    Helix (which knows none of these chatters: every one of them is asked for, at Helix's rate
+    limit, so most wait in the enricher's bounded queue)."""
+    from recorder.sim.server import Simulator
+
     samples: list[tuple[int, float]] = [(0, round(rss_mb(), 1))]
     async with LazyBlastServer(MEMORY_LINES, MEMORY_CHATTERS) as server:
-        await record(server.url, db, MEMORY_LINES + 1, samples)
+        if not enrich:
+            await record(server.url, db, MEMORY_LINES + 1, samples)
+        else:
+            async with Simulator(channels=1, traffic=False) as sim:
+                helix = {"helix_url": sim.helix_url, "auth_url": sim.auth_url,
+                         "client_id": sim.client_id, "client_secret": sim.client_secret}
+                await record(server.url, db, MEMORY_LINES + 1, samples, helix)
     return [(count, round(mb, 1)) for count, mb in samples]
 
 
 def main() -> int:
-    if sys.argv[1:2] == ["--memory"]:
-        print(json.dumps(asyncio.run(memory_run(sys.argv[2]))))
+    if sys.argv[1:2] in (["--memory"], ["--memory-enrich"]):
+        print(json.dumps(asyncio.run(memory_run(sys.argv[2], sys.argv[1] == "--memory-enrich"))))
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         r = asyncio.run(run(Path(tmp)))
