@@ -43,7 +43,9 @@ class RecorderConfig:
     spool: str | None = None
     log_level: str = "INFO"
     status_interval: float = 10.0
-    max_queue: int = 20_000  # records held in memory (about 80 MB) before spilling to the spool
+    # records held in memory (about 40 MB) before spilling to the spool: a few seconds of the
+    # busiest real chat; 20,000 took the 1M-line memory run (bench_ingest) to 250-260 MB
+    max_queue: int = 10_000
     retain_days: float | None = None  # prune raw lines (and their rows) older than this
     prune_interval: float = 3600.0
     keep_forgetting: bool = True  # drop lines of users in forgotten_users before storing them
