@@ -44,6 +44,7 @@ class StatusView:
             "spooled": _get(writer_stats, "spooled"),
             "written": _get(writer_stats, "lines_written"),
             "lost": _get(writer_stats, "dropped"),
+            "held": _get(writer_stats, "held"),
             "channels": sorted(getattr(client, "joined_channels", []) or []),
             "connections": (getattr(client, "stats", {}) or {}).get("connections"),
         }
@@ -53,6 +54,8 @@ class StatusView:
                       caption=f"{snap['lines']:,} lines read, {snap['written'] or 0:,} written, "
                               f"queue {snap['queue']}, spooled {snap['spooled']}, "
                               f"malformed {snap['malformed']}, connections {snap['connections']}"
+                              + (f", HELD in memory (spool file not writable) {snap['held']:,}"
+                                 if snap.get("held") else "")
                               + (f", LOST {snap['lost']:,}" if snap.get("lost") else ""))
         table.add_column("channel")
         table.add_column("joined")
@@ -70,6 +73,7 @@ class StatusView:
         return (f"lines={snap['lines']} malformed={snap['malformed']} queue={snap['queue']} "
                 f"written={snap['written']} spooled={snap['spooled']} "
                 f"connections={snap['connections']} joined={len(snap['channels'])} {per}"
+                + (f" held={snap['held']}" if snap.get("held") else "")
                 + (f" lost={snap['lost']}" if snap.get("lost") else ""))
 
     async def run(self, interval: float) -> None:

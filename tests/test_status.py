@@ -28,11 +28,14 @@ def test_rates_table_and_log_line():
     assert "alpha" in out and "bravo" in out and "62 lines read" in out
 
 
-def test_lost_records_are_shown_only_when_there_are_some():
-    stats = SimpleNamespace(queue_depth=0, spooled=0, lines_written=5, dropped=0)
+def test_held_and_lost_records_are_shown_only_when_there_are_some():
+    stats = SimpleNamespace(queue_depth=0, spooled=0, lines_written=5, dropped=0, held=0)
     recorder = SimpleNamespace(counts={}, lines=5, malformed=0, writer=SimpleNamespace(stats=stats),
                                client=SimpleNamespace(joined_channels=set(), stats={}))
     view = StatusView(recorder, console=Console(file=io.StringIO(), width=120), clock=lambda: 0.0)
-    assert "lost" not in view.log_line(view.snapshot())
-    stats.dropped = 7
-    assert "lost=7" in view.log_line(view.snapshot())
+    assert "lost" not in view.log_line(view.snapshot()) and "held" not in view.log_line(view.snapshot())
+    stats.dropped, stats.held = 7, 30
+    line = view.log_line(view.snapshot())
+    assert "lost=7" in line and "held=30" in line
+    view.console.print(view.table(view.snapshot()))
+    assert "HELD in memory" in view.console.file.getvalue()
