@@ -70,6 +70,10 @@ def _bytes(line: str | bytes) -> bytes:
     return line if isinstance(line, bytes) else line.encode("ascii")
 
 
+def _joined(lines: Any) -> bytes:
+    return b"".join(_bytes(line) + b"\n" for line in lines)
+
+
 class Spool:
     """Lines appended at the end, read from the committed offset, fsynced in batches."""
 
@@ -190,8 +194,9 @@ class Spool:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self._pos_path)
-        except OSError:
-            pass
+        except OSError as exc:
+            log.warning("could not save the spool's committed offset in %s (%s); kept in memory",
+                        self._pos_path, exc)
 
     def rewind(self) -> None:
         """Hand out again from the committed offset (after a batch read but not committed)."""
@@ -215,8 +220,7 @@ class Spool:
         tmp = self.path.with_name(self.path.name + ".tmp")
         try:
             with _open_private(tmp, "wb") as f:
-                f.write(b"".join(_bytes(line) + b"\n" for line in lines) + rest
-                        + b"".join(_bytes(line) + b"\n" for line in after))
+                f.write(_joined(lines) + rest + _joined(after))
                 f.flush()
                 os.fsync(f.fileno())
         except OSError as exc:

@@ -250,17 +250,14 @@ class Writer:
         if spool is not None and (spool.pending or self._held or len(self._mem) >= self._max_queue):
             if self._held and self._clock() >= self._spool_retry_at:
                 self._unhold()  # the file may take them again (room was made on the disk)
-            if not self._held:  # (once items are held, the next ones queue behind them)
+            if self._held:  # once items are held, the next ones queue behind them
+                self._hold(item)
+            else:
                 try:
                     self._stats.spooled += 1
                     spool.append(encode_item(item))
-                    self._wakeup.set()
-                    return
                 except SpoolError as exc:  # this item is among the lines handed back
                     self._spool_failed(exc)
-                    self._wakeup.set()
-                    return
-            self._hold(item)
         else:
             if not self._mem:
                 self._oldest = self._clock()
@@ -294,9 +291,14 @@ class Writer:
             self._spool_failed(exc)
             return
         self._spool_retry_at = self._clock() + SPOOL_RETRY
-        if not held and self._spool_down:
+        self._held_cleared()
+
+    def _held_cleared(self) -> None:
+        """Once nothing is held any more (moved to the spool file, or written), say so."""
+        if not self._held and self._spool_down:
             self._spool_down = False
-            log.warning("the spool file %s takes records again", self._spool.path)
+            log.warning("records held in memory while the spool file %s could not be written "
+                        "are in the file or the database now", self._spool_path)
 
     def _hold(self, item: Item) -> None:
         if len(self._held) < self._max_held:
@@ -308,9 +310,10 @@ class Writer:
             log.error("database and spool file both unavailable and %d records held: %d records "
                       "lost so far", len(self._held), self._lost)
 
-    def _take(self) -> list[Item]:
-        """The oldest items in memory, one batch's worth."""
-        return [self._mem.popleft() for _ in range(min(len(self._mem), self._max_lines))]
+    def _take(self, queue: collections.deque[Item] | None = None) -> list[Item]:
+        """The oldest items of ``queue`` (default: memory), one batch's worth."""
+        queue = self._mem if queue is None else queue
+        return [queue.popleft() for _ in range(min(len(queue), self._max_lines))]
 
     async def _next_batch(self) -> tuple[list[Item], int | None] | None:
         """Items to write next and, when they come from the spool, the offset after them."""
@@ -339,12 +342,8 @@ class Writer:
                 self._spool.pending = 0
                 continue
             elif self._held:  # after the file (they came later), in memory
-                held = self._held
-                items = [held.popleft() for _ in range(min(len(held), self._max_lines))]
-                if not held and self._spool_down:
-                    self._spool_down = False
-                    log.warning("records held in memory while the spool file could not be "
-                                "written are being written to the database")
+                items = self._take(self._held)
+                self._held_cleared()
                 return items, None
             elif self._closing:
                 return None

@@ -1,4 +1,4 @@
-"""Test helpers for the store: records, a store fixture body, waiting on conditions."""
+"""Test helpers for the store: records, a store fixture body, waiting on conditions, a full disk."""
 from __future__ import annotations
 
 import asyncio
@@ -49,3 +49,20 @@ async def scalar(engine: AsyncEngine, sql: str, **params):
 async def rows(engine: AsyncEngine, sql: str, **params) -> list:
     async with engine.connect() as conn:
         return list((await conn.execute(text(sql), params)).all())
+
+
+class FullDisk:
+    """``os.fsync`` (hence every spool sync) failing with ENOSPC while ``full`` is set."""
+
+    def __init__(self, monkeypatch) -> None:
+        import errno
+        import os
+
+        self.full = False
+        real = os.fsync
+
+        def fsync(fd: int) -> None:
+            if self.full:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            real(fd)
+        monkeypatch.setattr("recorder.store.spool.os.fsync", fsync)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from recorder.store.db import make_engine, upgrade_to_head
 from recorder.store.writer import Writer
 
-from .helpers import message_record, rows, scalar, wait_for
+from .helpers import FullDisk, message_record, rows, scalar, wait_for
 from .tcp_proxy import TCPProxy
 
 
@@ -96,16 +96,21 @@ async def test_stop_during_outage_keeps_everything_for_the_next_run(proxied, tmp
     assert not spool.exists()
 
 
+async def _full_disk_writer(through, tmp_path: Path, monkeypatch, **options) -> tuple[Writer, FullDisk]:
+    """A started writer (memory for 30 records) whose spool file's disk can be made full."""
+    writer = Writer(through, max_batch_lines=20, max_batch_delay=0.01, max_queue=30,
+                    spool_path=tmp_path / "spool.jsonl", retry_initial=0.05, retry_max=0.2,
+                    **options)
+    disk = FullDisk(monkeypatch)
+    await writer.start()
+    return writer, disk
+
+
 async def test_a_full_disk_during_the_outage_holds_lines_in_memory_and_loses_none(
         proxied, tmp_path: Path, monkeypatch, caplog):
-    from .test_spool import FullDisk
-
     direct, through, proxy = proxied
-    disk = FullDisk(monkeypatch)
     spool = tmp_path / "spool.jsonl"
-    writer = Writer(through, max_batch_lines=20, max_batch_delay=0.01, max_queue=30,
-                    max_held=1000, spool_path=spool, retry_initial=0.05, retry_max=0.2)
-    await writer.start()
+    writer, disk = await _full_disk_writer(through, tmp_path, monkeypatch, max_held=1000)
     records = [message_record(i) for i in range(300)]
     for record in records[:40]:
         writer.submit(record)
@@ -129,13 +134,8 @@ async def test_a_full_disk_during_the_outage_holds_lines_in_memory_and_loses_non
 
 async def test_past_the_memory_bound_lines_are_counted_lost_not_piled_up(proxied, tmp_path: Path,
                                                                           monkeypatch, caplog):
-    from .test_spool import FullDisk
-
     direct, through, proxy = proxied
-    disk = FullDisk(monkeypatch)
-    writer = Writer(through, max_batch_lines=20, max_batch_delay=0.01, max_queue=30, max_held=25,
-                    spool_path=tmp_path / "spool.jsonl", retry_initial=0.05, retry_max=0.2)
-    await writer.start()
+    writer, disk = await _full_disk_writer(through, tmp_path, monkeypatch, max_held=25)
     records = [message_record(i) for i in range(200)]
     await proxy.cut()
     disk.full = True  # database and disk both gone from the start
@@ -154,8 +154,8 @@ async def test_past_the_memory_bound_lines_are_counted_lost_not_piled_up(proxied
     await asyncio.wait_for(flushed, 60)
     assert writer.stats.lines_written >= kept  # flush returned only once they were all in
     stored = [r.line for r in await rows(direct, "SELECT line FROM raw_lines ORDER BY id")]
-    sent = [r.line for r in records]
-    assert stored[:kept] == [line for line in sent if line in set(stored)]  # in order, none twice
+    sent, kept_lines = [r.line for r in records], set(stored)
+    assert stored[:kept] == [line for line in sent if line in kept_lines]  # in order, none twice
     assert len(stored) >= kept
     await writer.close()
 
@@ -164,14 +164,10 @@ async def test_held_records_go_to_the_spool_file_once_the_disk_has_room(proxied,
                                                                        monkeypatch):
     from fakes import FakeClock
 
-    from .test_spool import FullDisk
-
     direct, through, proxy = proxied
-    disk, clock = FullDisk(monkeypatch), FakeClock(0.0)
-    spool = tmp_path / "spool.jsonl"
-    writer = Writer(through, max_batch_lines=20, max_batch_delay=0.01, max_queue=30, max_held=40,
-                    spool_path=spool, retry_initial=0.05, retry_max=0.2, clock=clock)
-    await writer.start()
+    clock = FakeClock(0.0)
+    writer, disk = await _full_disk_writer(through, tmp_path, monkeypatch, max_held=40,
+                                           clock=clock)
     records = [message_record(i) for i in range(300)]
     await proxy.cut()
     disk.full = True

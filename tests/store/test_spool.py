@@ -5,6 +5,8 @@ from datetime import datetime, timezone
 
 from recorder.store.spool import Spool, dumps, loads
 
+from .helpers import FullDisk
+
 
 def test_values_round_trip():
     value = {"at": datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=timezone.utc),
@@ -50,23 +52,6 @@ def test_rewrite_front_puts_lines_first(tmp_path):
     spool.rewrite_front([dumps({"i": 0}), dumps({"i": 1})])
     docs, _ = Spool(tmp_path / "s.jsonl").read(10)
     assert [d["i"] for d in docs] == [0, 1, 2]
-
-
-class FullDisk:
-    """``os.fsync`` (hence every spool sync) failing with ENOSPC while ``full`` is set."""
-
-    def __init__(self, monkeypatch) -> None:
-        import errno
-        import os
-
-        self.full = False
-        real = os.fsync
-
-        def fsync(fd: int) -> None:
-            if self.full:
-                raise OSError(errno.ENOSPC, "No space left on device")
-            real(fd)
-        monkeypatch.setattr("recorder.store.spool.os.fsync", fsync)
 
 
 def test_a_full_disk_hands_back_the_lines_not_synced_and_keeps_the_file_whole(tmp_path, monkeypatch):
