@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: venv test bench demo clean fuzz soak
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py recorder/client/_speedups.c
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev,bench]'

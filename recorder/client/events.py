@@ -21,6 +21,7 @@ from functools import cached_property
 from typing import Any
 
 from .irc import IRCMessage, parse_line
+from .speedups import speedup
 
 __all__ = [
     "Emote", "Event", "PrivMsg", "UserNotice", "Notice", "ClearChat", "ClearMsg", "RoomState",
@@ -46,7 +47,7 @@ class Emote:
     end: int
 
 
-def parse_badges(value: str | None) -> dict[str, str]:
+def _parse_badges_py(value: str | None) -> dict[str, str]:
     """``subscriber/12,predictions/Day 53/53`` -> {name: version}; split on the FIRST ``/``."""
     if not value:
         return {}
@@ -56,6 +57,9 @@ def parse_badges(value: str | None) -> dict[str, str]:
             name, _, version = item.partition("/")
             badges[name] = version
     return badges
+
+
+parse_badges = speedup("parse_badges", _parse_badges_py)
 
 
 def parse_emotes(value: str | None, text: str) -> tuple[Emote, ...]:
@@ -78,14 +82,21 @@ def parse_emotes(value: str | None, text: str) -> tuple[Emote, ...]:
     return tuple(emotes)
 
 
-def sent_at_from_ts(value: str | None) -> datetime | None:
-    """``tmi-sent-ts`` (epoch ms, possibly negative) -> aware UTC datetime, or None."""
+def _sent_at_py(value: str | None) -> datetime | None:
+    """``tmi-sent-ts`` (epoch ms as ASCII digits, possibly negative) -> aware UTC datetime, or
+    None (no value, not such digits, or out of datetime's range)."""
     if not value:
+        return None
+    digits = value[1:] if value[0] == "-" else value
+    if not (digits.isascii() and digits.isdigit()):
         return None
     try:
         return _EPOCH + timedelta(milliseconds=int(value))
-    except (ValueError, OverflowError):
+    except OverflowError:
         return None
+
+
+sent_at_from_ts = speedup("sent_at", _sent_at_py)
 
 
 def _int(value: str | None) -> int | None:

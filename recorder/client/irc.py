@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
 from .slots import slots_builder
+from .speedups import speedup
 
 __all__ = [
     "ParseError",
@@ -121,13 +122,16 @@ def escape_tag_value(value: str) -> str:
     return value.translate(_ESCAPES)
 
 
-def _parse_tags(text: str) -> dict[str, str]:
+def _parse_tags_py(text: str) -> dict[str, str]:
     tags: dict[str, str] = {}
     for item in text.split(";"):
         key, _, value = item.partition("=")
         if key:
             tags[key] = unescape_tag_value(value) if "\\" in value else value
     return tags
+
+
+_parse_tags = speedup("parse_tags", _parse_tags_py)
 
 
 # --- lines -------------------------------------------------------------------------------
@@ -139,22 +143,26 @@ def _valid_command(command: str) -> bool:
     return command.isascii() and command.isalnum()
 
 
-def parse_line(line: str) -> IRCMessage:
-    """Parse one IRC line (a trailing CRLF is tolerated and not kept). Raises ParseError."""
-    if not isinstance(line, str):
-        raise ParseError("not a str", repr(line))
+def _without_crlf(line: str) -> str:
     if line[-1:] == "\n":
-        line = line[:-2] if line[-2:] == "\r\n" else line[:-1]
+        return line[:-2] if line[-2:] == "\r\n" else line[:-1]
+    return line
+
+
+def _split_line_py(line: str) -> tuple[str, str, str | None, str | None, str, list[str]] | str:
+    """``(line without its CRLF, tag_text, prefix, nick, command, params)``, or (a str) the
+    reason ``line`` is not a well-formed line."""
+    line = _without_crlf(line)
     if not line:
-        raise ParseError("empty line", line)
+        return "empty line"
     if "\r" in line or "\n" in line or "\0" in line:
-        raise ParseError("CR, LF or NUL inside a line", line)
+        return "CR, LF or NUL inside a line"
     pos = 0
     tag_text = ""
     if line[0] == "@":
         pos = line.find(" ")
         if pos == -1:
-            raise ParseError("tags without a command", line)
+            return "tags without a command"
         tag_text = line[1:pos]
         pos += 1
         while line.startswith(" ", pos):
@@ -163,7 +171,7 @@ def parse_line(line: str) -> IRCMessage:
     if line.startswith(":", pos):
         space = line.find(" ", pos)
         if space <= pos + 1:
-            raise ParseError("prefix without a command", line)
+            return "prefix without a command"
         prefix = line[pos + 1 : space]
         bang = prefix.find("!")
         if bang > 0:
@@ -176,13 +184,26 @@ def parse_line(line: str) -> IRCMessage:
     if "" in params:
         params = [p for p in params if p]
         if not params:
-            raise ParseError("no command", line)
+            return "no command"
     command = params.pop(0)
     if not (command.isalnum() and command.isascii()):
-        raise ParseError("invalid command", line)
+        return "invalid command"
     if colon != -1:
         params.append(line[colon + 2 :])
-    return _message(line, tag_text, prefix, nick, command, params, None)
+    return line, tag_text, prefix, nick, command, params
+
+
+_split_line = speedup("split_line", _split_line_py)
+
+
+def parse_line(line: str) -> IRCMessage:
+    """Parse one IRC line (a trailing CRLF is tolerated and not kept). Raises ParseError."""
+    if not isinstance(line, str):
+        raise ParseError("not a str", repr(line))
+    parts = _split_line(line)
+    if type(parts) is str:
+        raise ParseError(parts, _without_crlf(line))
+    return _message(*parts, None)
 
 
 def format_line(
