@@ -184,6 +184,8 @@ class Recorder:
             chatter_cache_size=0,
         )
         client.add_raw_hook(self.on_raw_line)
+        # in a burst the writer pauses reading (at most a second) before spilling to the spool
+        client.set_reading_gate(self.writer.reading)
         client.add_connection_hook(self.on_connection_event)
         client.event_error = self._client_error  # type: ignore[method-assign]
         return client

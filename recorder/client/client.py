@@ -395,6 +395,7 @@ class Client(Dispatcher, HelixAPI):
         normal, moderator, per = send_rate
         self._send_limiter = SendLimiter(normal, per, moderator_limit=moderator)
         self._raw_hooks: list[RawHook] = []
+        self._reading_gate: asyncio.Event | None = None
         self._connection_hooks: list[ConnectionHook] = []
         self._pool: ConnectionPool | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -447,6 +448,13 @@ class Client(Dispatcher, HelixAPI):
         """``hook(ev: ConnectionEvent)``: connected, disconnected, reconnect_requested, joined,
         parted, join_failed; synchronously, when it happens."""
         self._connection_hooks.append(hook)
+
+    def set_reading_gate(self, gate: asyncio.Event | None) -> None:
+        """Every connection waits, before its next line, while ``gate`` is clear: a consumer
+        of the raw hook that falls behind (the recorder's writer in a burst) slows reading down
+        for a moment instead of piling lines up. Keep the pauses short (the server's PINGs
+        wait too). None: no gate."""
+        self._reading_gate = gate
 
     # --- lifecycle ----------------------------------------------------------------------
     def run(self) -> None:
@@ -561,6 +569,9 @@ class Client(Dispatcher, HelixAPI):
     async def pool_line(self, raw: RawLine) -> None:
         if self.feed_line(raw):
             await self._backpressure()
+        gate = self._reading_gate
+        if gate is not None and not gate.is_set():
+            await gate.wait()
 
     def feed_line(self, raw: RawLine) -> bool:
         """What the pool does with every line: the raw hooks, then :meth:`dispatch_line` (True:

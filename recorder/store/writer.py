@@ -8,6 +8,14 @@ the status view). They are committed in batches of at most
 ``max_batch_lines`` items or ``max_batch_delay`` seconds, whichever comes first. A raw line and
 the projection rows made from it are always in the same transaction.
 
+A burst (the database answering, but slower than lines arrive) fills memory first: then
+``reading`` (an :class:`asyncio.Event` the recorder hands to the client as its reading gate) is
+cleared, and reading waits, at the next line, until a batch has been taken out of memory, at
+most ``max_pause`` seconds (default :data:`PAUSE_MAX`); after that, or while the database is
+failing, reading goes on and records spill to the spool as above. A pause costs nothing but a
+moment of TCP backpressure; a spill costs encoding each record, a write and an fsync, and reading
+and decoding it back.
+
 Failures:
 - the database is unreachable (refused, gone, locked): keep the batch, retry with exponential
   backoff (``retry_initial`` doubling up to ``retry_max``), keep queueing, spill to the spool;
@@ -46,6 +54,8 @@ HANDOVER_LINES = 500
 #: to move them into it, and how many a try moves.
 SPOOL_RETRY = 1.0
 UNHOLD_BATCH = 20_000
+#: Longest wait of reading for room in memory while the database keeps up (a burst).
+PAUSE_MAX = 1.0
 _TAIL = "tail"
 RAW_COLUMNS = ("id", "session_id", "received_at", "channel", "command", "line", "parse_error")
 
@@ -64,6 +74,7 @@ class WriterStats:
     retries: int = 0
     data_errors: int = 0
     dropped: int = 0
+    read_pauses: int = 0  # times reading waited for room in memory (a burst, not an outage)
     last_error: str | None = None
 
 
@@ -104,7 +115,8 @@ class Writer:
                  spool_path: Path | None = None, clock: Callable[[], float] = time.monotonic,
                  retry_initial: float = 0.5, retry_max: float = 10.0,
                  on_error: Callable[[BaseException, str], None] | None = None,
-                 process: bool = False, max_held: int | None = None) -> None:
+                 process: bool = False, max_held: int | None = None,
+                 max_pause: float = PAUSE_MAX) -> None:
         self._engine = engine
         self._proc: SQLiteProcess | None = None
         self._want_process = process and self._sqlite_file(engine) is not None
@@ -138,6 +150,12 @@ class Writer:
         self._inflight_committed = 0
         self._attempt_id: int | None = None
         self._stats = WriterStats()
+        #: Set while reading may go on; cleared while memory is full and the database keeps up.
+        self.reading = asyncio.Event()
+        self.reading.set()
+        self._max_pause = max_pause
+        self._pause_timer: asyncio.TimerHandle | None = None
+        self._failing = False  # the last attempt to reach the database failed
 
     @property
     def stats(self) -> WriterStats:
@@ -226,6 +244,7 @@ class Writer:
             return
         self._closing = True
         self._wakeup.set()
+        self._resume_reading()
         if self._task is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), timeout)
@@ -262,7 +281,22 @@ class Writer:
             if not self._mem:
                 self._oldest = self._clock()
             self._mem.append(item)
+            if (len(self._mem) >= self._max_queue and not self._failing and self._max_pause > 0
+                    and self.reading.is_set()):
+                self._pause_reading()
         self._wakeup.set()
+
+    def _pause_reading(self) -> None:
+        self._stats.read_pauses += 1
+        self.reading.clear()
+        self._pause_timer = asyncio.get_running_loop().call_later(self._max_pause,
+                                                                  self._resume_reading)
+
+    def _resume_reading(self) -> None:
+        if self._pause_timer is not None:
+            self._pause_timer.cancel()
+            self._pause_timer = None
+        self.reading.set()
 
     def _spool_failed(self, exc: SpoolError) -> None:
         """The spool file could not be written: hold the lines it handed back, in memory."""
@@ -313,7 +347,10 @@ class Writer:
     def _take(self, queue: collections.deque[Item] | None = None) -> list[Item]:
         """The oldest items of ``queue`` (default: memory), one batch's worth."""
         queue = self._mem if queue is None else queue
-        return [queue.popleft() for _ in range(min(len(queue), self._max_lines))]
+        items = [queue.popleft() for _ in range(min(len(queue), self._max_lines))]
+        if not self.reading.is_set():
+            self._resume_reading()
+        return items
 
     async def _next_batch(self) -> tuple[list[Item], int | None] | None:
         """Items to write next and, when they come from the spool, the offset after them."""
@@ -417,6 +454,7 @@ class Writer:
                     self._attempt_id = None
                     await self._commit(items)
                 self._inflight_committed += len(items)
+                self._failing = False
                 return
             except Exception as exc:
                 if not await self._is_bad_batch(exc):
@@ -588,6 +626,8 @@ class Writer:
     # --- errors -----------------------------------------------------------------------------
 
     def _note_error(self, exc: BaseException, what: str) -> None:
+        self._failing = True
+        self._resume_reading()  # an outage: read on, spill to the spool
         self._stats.retries += 1
         self._report(exc, f"database unavailable ({what}); retrying")
 

@@ -183,3 +183,24 @@ async def test_waiters_that_timed_out_and_unknown_commands_leave_nothing_behind(
         client.feed_line(new_raw_line(f":tmi.twitch.tv MADEUP{n} x", now, 1))
     client.feed_line(new_raw_line(":a!a@a PRIVMSG #c :hi", now, 1))
     assert set(client._parsers) == {"PRIVMSG"}
+
+
+async def test_a_cleared_reading_gate_holds_the_next_line_until_it_is_set(sim, make_client,
+                                                                          run_client):
+    client, rec = make_client(sim, initial_channels=["sim_alpha"])
+    gate = asyncio.Event()
+    gate.set()
+    client.set_reading_gate(gate)
+    run_client(client)
+    await asyncio.wait_for(client.wait_for_ready(), 10)
+
+    def ids() -> list[str]:
+        return [r.message.tags["id"] for r in rec.raw if r.message and r.message.command == "PRIVMSG"]
+
+    gate.clear()
+    sent = [emit(sim, "sim_alpha", "privmsg")[0]["id"] for _ in range(5)]
+    # the line that was being read goes to the hooks, then reading waits on the gate
+    await eventually(lambda: gate._waiters, what="reading waits on the gate")  # type: ignore[attr-defined]
+    assert ids() == sent[:1]
+    gate.set()
+    await eventually(lambda: ids() == sent)

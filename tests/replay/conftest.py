@@ -25,14 +25,18 @@ async def record_archive(db_url: str, *, seed: int = 5, messages: int = 150) -> 
     """Record simulated chat into ``db_url`` through the real recorder."""
     async with Simulator(channels=3, rate=60.0, seed=seed, transcripts=True) as sim:
         recorder, task = await start_recorder(config_for(sim, db_url, CHANNELS, enrich=False))
-        await sim.wait_for(lambda: len(sim.record.of_kind("privmsg")) >= messages // 2, timeout=60)
+        # count what reached the recorder: the simulator makes chat before the channels are joined
+        def delivered() -> int:
+            return sum(1 for f in sim.record.delivered() if f["kind"] == "privmsg")
+
+        await sim.wait_for(lambda: delivered() >= messages // 2, timeout=60)
         for kind in ("ban", "timeout", "clearmsg", "subgift", "raid", "roomstate", "odd", "unknown"):
             await sim.emit("sim_alpha", kind)
         for kind in ("privmsg", "raid"):  # the same line twice: first wins, replayed once
             fact = (await sim.emit("sim_bravo", kind))[0]
             sim.irc.broadcast([dict(fact)])
         await sim.send_malformed(["@only-tags-no-command", ":prefix.only"])
-        await sim.wait_for(lambda: len(sim.record.of_kind("privmsg")) >= messages, timeout=60)
+        await sim.wait_for(lambda: delivered() >= messages, timeout=60)
         await drain_and_stop(sim, recorder, task)
 
 

@@ -275,3 +275,47 @@ async def test_stopping_while_the_child_commits_does_not_spool_the_batch_again(t
     await again.close()
     assert await scalar(engine, "SELECT count(*) FROM raw_lines") == 50
     await engine.dispose()
+
+
+async def test_a_burst_pauses_reading_until_a_batch_leaves_memory_and_nothing_spills(
+        engine, make_writer, tmp_path):
+    writer = make_writer(max_queue=50, max_batch_lines=20, max_pause=3600,
+                         spool_path=tmp_path / "burst.spool")
+    for i in range(49):
+        writer.submit(message_record(i))
+    assert writer.reading.is_set()
+    writer.submit(message_record(49))  # memory is full and the database is fine: a burst
+    assert not writer.reading.is_set() and writer.stats.read_pauses == 1
+    await writer.start()  # the writer takes a batch out of memory: reading goes on
+    await asyncio.wait_for(writer.reading.wait(), 30)
+    await writer.flush()
+    assert writer.stats.spooled == 0 and writer.stats.lines_written == 50
+    lines = [r.line for r in await rows(engine, "SELECT line FROM raw_lines ORDER BY id")]
+    assert lines == [message_record(i).line for i in range(50)]
+    await writer.close()
+
+
+async def test_a_pause_ends_by_itself_when_the_database_does_not_take_a_batch(engine, make_writer):
+    writer = make_writer(max_queue=10, max_pause=0.05)  # not started: nothing leaves memory
+    for i in range(10):
+        writer.submit(message_record(i))
+    assert not writer.reading.is_set()
+    await asyncio.wait_for(writer.reading.wait(), 30)  # max_pause later, reading goes on
+    assert writer.stats.read_pauses == 1
+    await writer.start()
+    await writer.close()
+
+
+async def test_reading_is_never_paused_while_the_database_fails(tmp_path):
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'chat.db'}")  # no such dir
+    writer = Writer(engine, max_queue=10, max_batch_lines=5, retry_initial=0.01, retry_max=0.05,
+                    spool_path=tmp_path / "outage.spool", max_pause=3600)
+    await writer.start()
+    writer.submit(message_record(0))
+    await wait_for(lambda: writer.stats.retries > 0)
+    for i in range(1, 100):
+        writer.submit(message_record(i))
+        assert writer.reading.is_set()
+    assert writer.stats.read_pauses == 0 and writer.stats.spooled > 0
+    await writer.close(timeout=0.5)
+    await engine.dispose()
