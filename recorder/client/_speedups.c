@@ -8,6 +8,7 @@
  *   parse_badges(value) -> dict   "name/version,..."            (events._parse_badges_py)
  *   split_line(line)    -> tuple | str   a line's parts, or why it is not one (irc._split_line_py)
  *   sent_at(value)      -> datetime | None   tmi-sent-ts          (events._sent_at_py)
+ *   datetime_text(value) -> str | None  SQLite's time text  (store.sqlite_child.datetime_text)
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -374,12 +375,55 @@ sent_at(PyObject *module, PyObject *value)
         (int)(in_day % 1000) * 1000, utc, PyDateTimeAPI->DateTimeType);
 }
 
+/* An aware datetime -> "YYYY-MM-DD HH:MM:SS.ffffff" in UTC, as SQLAlchemy's SQLite DATETIME
+ * stores it (naive: ValueError; None: None). */
+static PyObject *
+datetime_text(PyObject *module, PyObject *value)
+{
+    if (value == Py_None)
+        Py_RETURN_NONE;
+    if (!PyDateTime_Check(value)) {
+        PyErr_SetString(PyExc_TypeError, "datetime_text() takes a datetime or None");
+        return NULL;
+    }
+    PyObject *tz = PyDateTime_DATE_GET_TZINFO(value), *moved = NULL;
+    if (tz == Py_None) {
+        PyErr_Format(PyExc_ValueError, "naive datetime %R: times must be timezone-aware", value);
+        return NULL;
+    }
+    if (tz != utc) { /* another zone: to UTC when its offset is not zero */
+        PyObject *offset = PyObject_CallMethod(value, "utcoffset", NULL);
+        if (offset == NULL)
+            return NULL;
+        int nonzero = PyObject_IsTrue(offset);
+        Py_DECREF(offset);
+        if (nonzero < 0)
+            return NULL;
+        if (nonzero) {
+            moved = PyObject_CallMethod(value, "astimezone", "O", utc);
+            if (moved == NULL)
+                return NULL;
+            value = moved;
+        }
+    }
+    char text[40];
+    int n = snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d:%02d.%06d",
+                     PyDateTime_GET_YEAR(value), PyDateTime_GET_MONTH(value),
+                     PyDateTime_GET_DAY(value), PyDateTime_DATE_GET_HOUR(value),
+                     PyDateTime_DATE_GET_MINUTE(value), PyDateTime_DATE_GET_SECOND(value),
+                     PyDateTime_DATE_GET_MICROSECOND(value));
+    Py_XDECREF(moved);
+    return PyUnicode_FromStringAndSize(text, n);
+}
+
 static PyMethodDef methods[] = {
     {"parse_tags", parse_tags, METH_O, "IRCv3 tag text -> {key: unescaped value}."},
     {"parse_badges", parse_badges, METH_O, "'name/version,...' -> {name: version}."},
     {"split_line", split_line, METH_O,
      "line -> (line without CRLF, tag_text, prefix, nick, command, params), or the reason it is not a line."},
     {"sent_at", sent_at, METH_O, "tmi-sent-ts (epoch ms) -> aware UTC datetime, or None."},
+    {"datetime_text", datetime_text, METH_O,
+     "aware datetime -> 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC (None: None)."},
     {NULL, NULL, 0, NULL},
 };
 

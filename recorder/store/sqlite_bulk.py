@@ -45,6 +45,13 @@ def json_columns(name: str) -> tuple[str, ...]:
     return tuple(c.name for c in schema.metadata.tables[name].c if _is_json(c))
 
 
+@lru_cache(maxsize=64)
+def time_columns(name: str) -> tuple[str, ...]:
+    """The time (aware datetime) columns of table ``name``."""
+    return tuple(c.name for c in schema.metadata.tables[name].c
+                 if isinstance(c.type, schema.UTCDateTime))
+
+
 @lru_cache(maxsize=128)
 def _plan(name: str, columns: tuple[str, ...],
           wire: bool = False) -> tuple[str, Callable[[dict], tuple]]:
@@ -90,16 +97,13 @@ def encode_rows(name: str, rows: Sequence[dict]) -> tuple[str, list[tuple]]:
 
 
 @lru_cache(maxsize=128)
-def wire_plan(name: str, columns: tuple[str, ...]) -> tuple[str, tuple[int, ...]]:
-    """For rows as the SQLite writer process receives them (lists of ``columns``; JSON as text;
-    ``raw_line_id`` the place of the line in its batch): the INSERT, whose ``raw_line_id`` is
-    ``(? + RAW_BASE)``, and the places of the time values (RFC 3339 text, to convert)."""
+def wire_sql(name: str, columns: tuple[str, ...]) -> str:
+    """For rows as the SQLite writer process receives them (lists of ``columns``; JSON and
+    times as the text stored; ``raw_line_id`` the place of the line in its batch): the INSERT,
+    whose ``raw_line_id`` is ``(? + RAW_BASE)``."""
     if name not in schema.PROJECTION_TABLES:
         raise ValueError(f"not a projection table: {name!r}")
-    sql, _ = _plan(name, columns, True)
-    table = schema.metadata.tables[name]
-    times = tuple(i for i, c in enumerate(columns) if isinstance(table.c[c].type, schema.UTCDateTime))
-    return sql, times
+    return _plan(name, columns, True)[0]
 
 
 async def insert_rows(conn: AsyncConnection, name: str, rows: Sequence[dict]) -> None:

@@ -44,19 +44,6 @@ def datetime_text(value: datetime | None) -> str | None:
     return value.isoformat(" ", "microseconds")[:26]  # "YYYY-MM-DD HH:MM:SS.ffffff" (no offset)
 
 
-def wire_time_text(value: datetime | str | None) -> str | None:
-    """:func:`datetime_text` of a time, or of its RFC 3339 text as orjson writes an aware
-    datetime (``2024-01-01T00:00:00.001000+00:00``; no fraction when it is zero)."""
-    if type(value) is str:
-        if value.endswith("+00:00"):
-            if len(value) == 32:
-                return f"{value[:10]} {value[11:26]}"
-            if len(value) == 25:
-                return f"{value[:10]} {value[11:19]}.000000"
-        value = datetime.fromisoformat(value)
-    return datetime_text(value)  # type: ignore[arg-type]
-
-
 def sqlite_pragmas(connection: Any, _record: Any = None) -> None:
     """The settings of every connection to the store (16 KiB pages for a new file, WAL, NORMAL
     sync, the WAL's size kept down, busy timeout, FKs)."""
@@ -73,18 +60,9 @@ def sqlite_pragmas(connection: Any, _record: Any = None) -> None:
 
 
 def unpack_batch(blob: bytes) -> tuple[list, list[tuple[str, list]], list, list]:
-    """A ``pack_batch`` message as values: raw lines, (SQL, rows) per statement, connection
-    events, session ends; times as SQLite's text."""
-    raws, groups, events, ends = orjson.loads(blob) if blob[:1] == b"[" else pickle.loads(blob)
-    time_text = wire_time_text
-    raws = [(s, time_text(at), c, m, line, e) for s, at, c, m, line, e in raws]
-    for _sql, times, rows in groups:
-        for row in rows:
-            for i in times:
-                row[i] = time_text(row[i])
-    events = [(s, k, c, d, time_text(at)) for s, k, c, d, at in events]
-    ends = [(time_text(at), session_id) for at, session_id in ends]
-    return raws, [(sql, rows) for sql, _times, rows in groups], events, ends
+    """A ``pack_batch`` message as values ready to bind: raw lines, (SQL, rows) per statement,
+    connection events, session ends (times come as the text stored)."""
+    return orjson.loads(blob) if blob[:1] == b"[" else pickle.loads(blob)
 
 
 def commit(con: sqlite3.Connection, blob: bytes) -> int | None:

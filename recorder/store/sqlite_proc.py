@@ -35,22 +35,27 @@ from typing import Any, Iterable
 import orjson
 from sqlalchemy import exc as sa_exc
 
+from recorder.client.speedups import speedup
 from recorder.store import sqlite_bulk
-from recorder.store.sqlite_bulk import json_text
+from recorder.store.sqlite_bulk import datetime_text, json_text
 
 __all__ = ["SQLiteProcess", "pack_batch", "ChildLost"]
 
-_layouts: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, ...], int | None]] = {}
+_layouts: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, ...], tuple[int, ...], int | None]] = {}
+#: datetime -> SQLite's time text (the compiled twin where built: ~10x faster)
+_time_text = speedup("datetime_text", datetime_text)
 
 
-def _layout(table: str, columns: tuple[str, ...]) -> tuple[tuple[int, ...], int | None]:
-    """Where a row of these columns has its JSON values and its ``raw_line_id`` (None: to
-    append)."""
+def _layout(table: str, columns: tuple[str, ...]) -> tuple[tuple[int, ...], tuple[int, ...], int | None]:
+    """Where a row of these columns has its JSON values, its times and its ``raw_line_id``
+    (None: to append)."""
     layout = _layouts.get((table, columns))
     if layout is None:
         json_columns = set(sqlite_bulk.json_columns(table))
+        time_columns = set(sqlite_bulk.time_columns(table))
         layout = _layouts[(table, columns)] = (
             tuple(i for i, c in enumerate(columns) if c in json_columns),
+            tuple(i for i, c in enumerate(columns) if c in time_columns),
             columns.index("raw_line_id") if "raw_line_id" in columns else None)
     return layout
 
@@ -59,8 +64,9 @@ def pack_batch(items: Iterable[Any]) -> tuple[bytes, int, int]:
     """The writer's items as one message for the child, with the numbers of raw lines and of
     projection rows in it.
 
-    Rows travel as lists grouped by table and columns, their JSON columns as JSON text and
-    ``raw_line_id`` as the place of their line in the batch; the message is orjson (pickling
+    Rows travel as lists grouped by table and columns, their JSON columns as JSON text, their
+    times as the text SQLite stores (the child only binds) and ``raw_line_id`` as the place of
+    their line in the batch; the message is orjson (pickling
     the rows' dicts cost the parent three times as much, and rebuilding every tag's dict cost
     the child as much again), pickle for what JSON cannot hold (lone surrogates, integers past
     64 bits). The records themselves are left as they are (a retry packs them again)."""
@@ -71,18 +77,21 @@ def pack_batch(items: Iterable[Any]) -> tuple[bytes, int, int]:
     events: list[tuple] = []
     ends: list[tuple] = []
     rows = 0
+    time_text = _time_text
     for item in items:
         if isinstance(item, RawRecord):
             index = len(raws)
-            raws.append((item.session_id, item.received_at, item.channel, item.command,
-                         item.line, item.parse_error))
+            raws.append((item.session_id, time_text(item.received_at), item.channel,
+                         item.command, item.line, item.parse_error))
             for table, values in item.rows:
                 key = (table, tuple(values))
-                json_at, raw_at = _layouts.get(key) or _layout(*key)
+                json_at, time_at, raw_at = _layouts.get(key) or _layout(*key)
                 row = list(values.values())
                 for i in json_at:
                     if row[i] is not None:
                         row[i] = json_text(row[i])
+                for i in time_at:
+                    row[i] = time_text(row[i])
                 if raw_at is None:
                     row.append(index)
                 else:
@@ -93,11 +102,12 @@ def pack_batch(items: Iterable[Any]) -> tuple[bytes, int, int]:
                 group.append(row)
                 rows += 1
         elif isinstance(item, ConnectionEvent):
-            events.append((item.session_id, item.kind, item.channel, item.detail, item.at))
+            events.append((item.session_id, item.kind, item.channel, item.detail,
+                           time_text(item.at)))
         else:  # SessionEnd
-            ends.append((item.at, item.session_id))
-    wire = (raws, [(*sqlite_bulk.wire_plan(table, columns if "raw_line_id" in columns
-                                           else (*columns, "raw_line_id")), group)
+            ends.append((time_text(item.at), item.session_id))
+    wire = (raws, [(sqlite_bulk.wire_sql(table, columns if "raw_line_id" in columns
+                                         else (*columns, "raw_line_id")), group)
                    for (table, columns), group in groups.items()], events, ends)
     try:
         blob = orjson.dumps(wire)

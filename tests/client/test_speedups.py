@@ -4,12 +4,15 @@ width (Latin-1, UCS-2, UCS-4, lone surrogates), and the same reasons for rejecti
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta, timezone, tzinfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from recorder.client import _speedups, events, irc, speedups
+from recorder.store import sqlite_proc
+from recorder.store.sqlite_child import datetime_text
 from tests.fuzz.mutations import PROFILE, REAL_LINES, fragments, mutated_line
 
 #: Any code point, surrogates included (a str off the wire can hold them after decoding errors).
@@ -40,6 +43,7 @@ def test_the_compiled_functions_are_the_ones_in_use() -> None:
     assert irc._split_line is _speedups.split_line
     assert events.parse_badges is _speedups.parse_badges
     assert events.sent_at_from_ts is _speedups.sent_at
+    assert sqlite_proc._time_text is _speedups.datetime_text
 
 
 @pytest.mark.parametrize("line", REAL_LINES)
@@ -128,3 +132,37 @@ def test_wrong_types_are_type_errors_not_crashes() -> None:
     for function in (_speedups.parse_badges, _speedups.sent_at):
         with pytest.raises(TypeError):
             function(5)  # type: ignore[arg-type]
+
+
+class NoOffset(tzinfo):
+    """A tzinfo whose utcoffset() is None: aware by type, naive by offset."""
+
+    def utcoffset(self, dt: datetime | None) -> None:
+        return None
+
+
+ZONES = st.one_of(st.just(timezone.utc), st.just(NoOffset()),
+                  st.timedeltas(min_value=timedelta(hours=-23, minutes=-59),
+                                max_value=timedelta(hours=23, minutes=59)).map(timezone))
+
+
+@PROFILE
+@given(at=st.datetimes(timezones=ZONES))
+def test_datetime_text_agrees(at: datetime) -> None:
+    try:
+        expected = datetime_text(at)
+    except OverflowError:  # moved to UTC past year 1 or 9999: both refuse
+        with pytest.raises(OverflowError):
+            _speedups.datetime_text(at)
+        return
+    assert same(_speedups.datetime_text(at), expected)
+
+
+def test_datetime_text_refuses_naive_times_as_its_twin_does() -> None:
+    assert _speedups.datetime_text(None) is None
+    naive = datetime(2024, 1, 1)
+    with pytest.raises(ValueError) as c_error:
+        _speedups.datetime_text(naive)
+    with pytest.raises(ValueError) as py_error:
+        datetime_text(naive)
+    assert str(c_error.value) == str(py_error.value)
