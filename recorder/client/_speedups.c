@@ -20,7 +20,6 @@ static PyObject *
 unescape(int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
 {
     Py_ssize_t n = 0;
-    Py_UCS4 maxchar = 0;
     Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(end - start + 1));
     if (buf == NULL)
         return PyErr_NoMemory();
@@ -38,8 +37,6 @@ unescape(int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
             default: break; /* \\ -> \, any other \x -> x */
             }
         }
-        if (c > maxchar)
-            maxchar = c;
         buf[n++] = c;
     }
     PyObject *result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, n);
@@ -78,6 +75,27 @@ tag_key(PyObject *text, int kind, const void *data, Py_ssize_t start, Py_ssize_t
     return key;
 }
 
+/* One item of a list like "k=v;k=v" or "name/version,name/version": the end of the item that
+ * starts at pos (the next `separator`, or length), *mark the first `delimiter` in it (-1: none),
+ * *escaped whether a backslash follows that delimiter. */
+static Py_ssize_t
+scan_item(int kind, const void *data, Py_ssize_t pos, Py_ssize_t length, Py_UCS4 separator,
+          Py_UCS4 delimiter, Py_ssize_t *mark, int *escaped)
+{
+    *mark = -1;
+    *escaped = 0;
+    for (; pos < length; pos++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, pos);
+        if (c == separator)
+            break;
+        if (c == delimiter && *mark < 0)
+            *mark = pos;
+        else if (c == '\\' && *mark >= 0)
+            *escaped = 1;
+    }
+    return pos;
+}
+
 static PyObject *
 parse_tags(PyObject *module, PyObject *text)
 {
@@ -94,17 +112,9 @@ parse_tags(PyObject *module, PyObject *text)
     Py_ssize_t pos = 0, place = 0;
     while (pos <= length) {
         /* one item: text[pos:stop], key up to the first '=' */
-        Py_ssize_t stop = pos, equals = -1;
-        int escaped = 0;
-        for (; stop < length; stop++) {
-            Py_UCS4 c = PyUnicode_READ(kind, data, stop);
-            if (c == ';')
-                break;
-            if (c == '=' && equals < 0)
-                equals = stop;
-            else if (c == '\\' && equals >= 0)
-                escaped = 1;
-        }
+        Py_ssize_t equals;
+        int escaped;
+        Py_ssize_t stop = scan_item(kind, data, pos, length, ';', '=', &equals, &escaped);
         Py_ssize_t key_end = equals < 0 ? stop : equals;
         if (key_end > pos) {
             PyObject *key = tag_key(text, kind, data, pos, key_end, place);
@@ -154,14 +164,9 @@ parse_badges(PyObject *module, PyObject *value)
         return NULL;
     Py_ssize_t pos = 0;
     while (pos < length) {
-        Py_ssize_t stop = pos, slash = -1;
-        for (; stop < length; stop++) {
-            Py_UCS4 c = PyUnicode_READ(kind, data, stop);
-            if (c == ',')
-                break;
-            if (c == '/' && slash < 0)
-                slash = stop;
-        }
+        Py_ssize_t slash;
+        int escaped; /* unused: versions are not escaped */
+        Py_ssize_t stop = scan_item(kind, data, pos, length, ',', '/', &slash, &escaped);
         if (stop > pos) {
             Py_ssize_t name_end = slash < 0 ? stop : slash;
             PyObject *name = PyUnicode_Substring(value, pos, name_end);

@@ -78,11 +78,6 @@ def load_doc(line: bytes) -> dict:
         return json.loads(line)
 
 
-#: Projection table -> its time columns (spooled as text).
-_TIME_COLUMNS = {name: tuple(c.name for c in schema.metadata.tables[name].c
-                             if isinstance(c.type, schema.UTCDateTime))
-                 for name in schema.PROJECTION_TABLES}
-
 
 def _time(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
@@ -96,7 +91,7 @@ def decode_item(doc: dict) -> Item:
     if doc["t"] == "r":
         rows = []
         for table, values in doc["rows"]:
-            for name in _TIME_COLUMNS.get(table, ()):
+            for name in schema.TIME_COLUMNS.get(table, ()):
                 if name in values:
                     values[name] = _time(values[name])
             rows.append((table, values))

@@ -292,6 +292,12 @@ PROJECTION_TABLES: tuple[str, ...] = (
     "room_states", "user_states", "whispers", "emote_usages",
 )
 
+#: Projection table -> its time (aware datetime) columns.
+TIME_COLUMNS: dict[str, tuple[str, ...]] = {
+    name: tuple(c.name for c in metadata.tables[name].c if isinstance(c.type, UTCDateTime))
+    for name in PROJECTION_TABLES
+}
+
 #: Columns of the unique key each deduplicated projection table is inserted against
 #: (``INSERT ... ON CONFLICT (cols) DO NOTHING``); tables not listed are plain inserts.
 CONFLICT_KEYS: dict[str, tuple[str, ...]] = {

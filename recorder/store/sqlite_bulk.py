@@ -45,13 +45,6 @@ def json_columns(name: str) -> tuple[str, ...]:
     return tuple(c.name for c in schema.metadata.tables[name].c if _is_json(c))
 
 
-@lru_cache(maxsize=64)
-def time_columns(name: str) -> tuple[str, ...]:
-    """The time (aware datetime) columns of table ``name``."""
-    return tuple(c.name for c in schema.metadata.tables[name].c
-                 if isinstance(c.type, schema.UTCDateTime))
-
-
 @lru_cache(maxsize=128)
 def _plan(name: str, columns: tuple[str, ...],
           wire: bool = False) -> tuple[str, Callable[[dict], tuple]]:

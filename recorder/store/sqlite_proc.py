@@ -36,7 +36,7 @@ import orjson
 from sqlalchemy import exc as sa_exc
 
 from recorder.client.speedups import speedup
-from recorder.store import sqlite_bulk
+from recorder.store import schema, sqlite_bulk
 from recorder.store.sqlite_bulk import datetime_text, json_text
 
 __all__ = ["SQLiteProcess", "pack_batch", "ChildLost"]
@@ -52,7 +52,7 @@ def _layout(table: str, columns: tuple[str, ...]) -> tuple[tuple[int, ...], tupl
     layout = _layouts.get((table, columns))
     if layout is None:
         json_columns = set(sqlite_bulk.json_columns(table))
-        time_columns = set(sqlite_bulk.time_columns(table))
+        time_columns = set(schema.TIME_COLUMNS[table])
         layout = _layouts[(table, columns)] = (
             tuple(i for i, c in enumerate(columns) if c in json_columns),
             tuple(i for i, c in enumerate(columns) if c in time_columns),
