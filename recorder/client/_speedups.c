@@ -1,4 +1,4 @@
-/* Compiled forms of the hottest pure functions of recorder.client (irc.py, events.py).
+/* Compiled forms of the hottest pure functions of the recorder (client and store).
  *
  * Every function here has a pure-Python twin that is the specification (the module works
  * without this extension); tests/client/test_speedups.py checks both give the same results on
@@ -9,6 +9,12 @@
  *   split_line(line)    -> tuple | str   a line's parts, or why it is not one (irc._split_line_py)
  *   sent_at(value)      -> datetime | None   tmi-sent-ts          (events._sent_at_py)
  *   datetime_text(value) -> str | None  SQLite's time text  (store.sqlite_child.datetime_text)
+ *   json_text(value)    -> str | None   a JSON column's text, orjson's   (store.sqlite_bulk.json_text)
+ *   wire_row(values, json_at, time_at, raw_at, index) -> list
+ *                       a projection row as the SQLite writer process binds it
+ *                                                              (store.sqlite_proc._wire_row_py)
+ *   privmsg_rows(tags, channel, nick, text, received_at) -> list
+ *                       the projection rows of a PRIVMSG  (store.projections._privmsg_rows_py)
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -421,6 +427,555 @@ datetime_text(PyObject *module, PyObject *value)
     return PyUnicode_FromStringAndSize(text, n);
 }
 
+/* --- JSON text ---------------------------------------------------------------------------- */
+
+/* A growing UTF-8 buffer (on the stack while small). */
+typedef struct {
+    char *buf;
+    Py_ssize_t len, cap;
+    char small[2048];
+} Out;
+
+static int
+out_put(Out *o, const char *p, Py_ssize_t n)
+{
+    if (o->len + n > o->cap) {
+        Py_ssize_t cap = (o->len + n) * 2;
+        char *grown = o->buf == o->small ? PyMem_Malloc((size_t)cap) : PyMem_Realloc(o->buf, (size_t)cap);
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        if (o->buf == o->small)
+            memcpy(grown, o->small, (size_t)o->len);
+        o->buf = grown;
+        o->cap = cap;
+    }
+    memcpy(o->buf + o->len, p, (size_t)n);
+    o->len += n;
+    return 0;
+}
+
+/* Writers below return 0 (written), -1 (an exception is set) or 1 (a value this encoder leaves
+ * to orjson: a float, a subclass, an int past 64 bits, a lone surrogate, deep nesting, ...). */
+static int
+json_string(Out *o, PyObject *s)
+{
+    Py_ssize_t n;
+    const char *u = PyUnicode_AsUTF8AndSize(s, &n);
+    if (u == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError))
+            return -1;
+        PyErr_Clear(); /* a lone surrogate: orjson says what it says about it */
+        return 1;
+    }
+    if (out_put(o, "\"", 1))
+        return -1;
+    Py_ssize_t plain = 0; /* start of the run of characters copied as they are */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)u[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        char esc[8];
+        int k = 2;
+        esc[0] = '\\';
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\t': esc[1] = 't'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\r': esc[1] = 'r'; break;
+        default: k = snprintf(esc, sizeof esc, "\\u%04x", c); break;
+        }
+        if (out_put(o, u + plain, i - plain) || out_put(o, esc, k))
+            return -1;
+        plain = i + 1;
+    }
+    return out_put(o, u + plain, n - plain) || out_put(o, "\"", 1) ? -1 : 0;
+}
+
+static int
+json_value(Out *o, PyObject *v, int depth)
+{
+    int r;
+    if (depth > 64)
+        return 1;
+    if (v == Py_None)
+        return out_put(o, "null", 4);
+    if (v == Py_True)
+        return out_put(o, "true", 4);
+    if (v == Py_False)
+        return out_put(o, "false", 5);
+    if (PyUnicode_CheckExact(v))
+        return json_string(o, v);
+    if (PyLong_CheckExact(v)) {
+        int overflow;
+        long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (overflow)
+            return 1;
+        if (x == -1 && PyErr_Occurred())
+            return -1;
+        char digits[24];
+        return out_put(o, digits, snprintf(digits, sizeof digits, "%lld", x));
+    }
+    if (PyDict_CheckExact(v)) {
+        Py_ssize_t pos = 0, first = 1;
+        PyObject *key, *item;
+        if (out_put(o, "{", 1))
+            return -1;
+        while (PyDict_Next(v, &pos, &key, &item)) {
+            if (!PyUnicode_CheckExact(key))
+                return 1;
+            if ((!first && out_put(o, ",", 1)) || (r = json_string(o, key)) < 0)
+                return -1;
+            if (r || out_put(o, ":", 1))
+                return r ? r : -1;
+            if ((r = json_value(o, item, depth + 1)))
+                return r;
+            first = 0;
+        }
+        return out_put(o, "}", 1);
+    }
+    if (PyList_CheckExact(v) || PyTuple_CheckExact(v)) {
+        if (out_put(o, "[", 1))
+            return -1;
+        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(v); i++) {
+            if (i && out_put(o, ",", 1))
+                return -1;
+            if ((r = json_value(o, PySequence_Fast_GET_ITEM(v, i), depth + 1)))
+                return r;
+        }
+        return out_put(o, "]", 1);
+    }
+    return 1;
+}
+
+static PyObject *orjson_dumps; /* imported on first need */
+
+/* value -> its compact JSON text, exactly as orjson.dumps(value).decode() (None: None) */
+static PyObject *
+json_text(PyObject *module, PyObject *value)
+{
+    if (value == Py_None)
+        Py_RETURN_NONE;
+    Out o;
+    o.buf = o.small;
+    o.len = 0;
+    o.cap = sizeof o.small;
+    int r = json_value(&o, value, 0);
+    PyObject *text = r == 0 ? PyUnicode_DecodeUTF8(o.buf, o.len, NULL) : NULL;
+    if (o.buf != o.small)
+        PyMem_Free(o.buf);
+    if (r <= 0)
+        return text;
+    if (orjson_dumps == NULL) {
+        PyObject *orjson = PyImport_ImportModule("orjson");
+        if (orjson == NULL)
+            return NULL;
+        orjson_dumps = PyObject_GetAttrString(orjson, "dumps");
+        Py_DECREF(orjson);
+        if (orjson_dumps == NULL)
+            return NULL;
+    }
+    PyObject *blob = PyObject_CallOneArg(orjson_dumps, value);
+    if (blob == NULL)
+        return NULL;
+    if (!PyBytes_Check(blob)) {
+        Py_DECREF(blob);
+        PyErr_SetString(PyExc_TypeError, "orjson.dumps() gave no bytes");
+        return NULL;
+    }
+    text = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(blob), PyBytes_GET_SIZE(blob), NULL);
+    Py_DECREF(blob);
+    return text;
+}
+
+/* --- rows for the SQLite writer process ---------------------------------------------------- */
+
+static Py_ssize_t
+index_at(PyObject *places, Py_ssize_t i, Py_ssize_t size)
+{
+    PyObject *item = PyTuple_GET_ITEM(places, i);
+    Py_ssize_t at = PyLong_Check(item) ? PyLong_AsSsize_t(item) : -1;
+    if (at == -1 && PyErr_Occurred())
+        return -1;
+    if (at < 0)
+        at += size;
+    if (at < 0 || at >= size) {
+        PyErr_SetString(PyExc_IndexError, "wire_row(): a column place out of range");
+        return -1;
+    }
+    return at;
+}
+
+/* (values, json_at, time_at, raw_at, index) -> the row as the writer process binds it */
+static PyObject *
+wire_row(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5 || !PyDict_Check(args[0]) || !PyTuple_Check(args[1]) || !PyTuple_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "wire_row(values: dict, json_at: tuple, time_at: tuple, raw_at, index)");
+        return NULL;
+    }
+    PyObject *values = args[0], *json_at = args[1], *time_at = args[2], *raw_at = args[3];
+    Py_ssize_t size = PyDict_GET_SIZE(values), pos = 0, i = 0;
+    PyObject *row = PyList_New(size + (raw_at == Py_None));
+    PyObject *key, *value;
+    if (row == NULL)
+        return NULL;
+    while (PyDict_Next(values, &pos, &key, &value) && i < size)
+        PyList_SET_ITEM(row, i++, Py_NewRef(value));
+    for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(json_at); j++) {
+        Py_ssize_t at = index_at(json_at, j, size);
+        if (at < 0)
+            goto error;
+        PyObject *old = PyList_GET_ITEM(row, at);
+        if (old == Py_None)
+            continue;
+        PyObject *text = json_text(module, old);
+        if (text == NULL)
+            goto error;
+        PyList_SET_ITEM(row, at, text);
+        Py_DECREF(old);
+    }
+    for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(time_at); j++) {
+        Py_ssize_t at = index_at(time_at, j, size);
+        if (at < 0)
+            goto error;
+        PyObject *old = PyList_GET_ITEM(row, at);
+        PyObject *text = datetime_text(module, old);
+        if (text == NULL)
+            goto error;
+        PyList_SET_ITEM(row, at, text);
+        Py_DECREF(old);
+    }
+    if (raw_at == Py_None) {
+        PyList_SET_ITEM(row, size, Py_NewRef(args[4]));
+    } else {
+        PyObject *places = PyTuple_Pack(1, raw_at);
+        Py_ssize_t at = places == NULL ? -1 : index_at(places, 0, size);
+        Py_XDECREF(places);
+        if (at < 0)
+            goto error;
+        Py_SETREF(PyList_GET_ITEM(row, at), Py_NewRef(args[4]));
+    }
+    return row;
+error:
+    Py_DECREF(row);
+    return NULL;
+}
+
+/* --- the PRIVMSG projection ---------------------------------------------------------------- */
+
+static PyObject *K_id, *K_tmi_sent_ts, *K_emotes, *K_display_name, *K_bits, *K_color, *K_badges,
+    *K_badge_info, *K_first_msg, *K_mod, *K_subscriber, *K_reply_parent_msg_id,
+    *K_reply_parent_user_login, *K_custom_reward_id, *K_source_room_id, *K_room_id, *K_user_id,
+    *C_channel, *C_room_id, *C_user_id, *C_login, *C_display_name, *C_text, *C_is_action,
+    *C_sent_at, *C_received_at, *C_badge_info, *C_is_first_msg, *C_is_mod, *C_is_subscriber,
+    *C_reply_parent_msg_id, *C_reply_parent_login, *C_custom_reward_id, *C_source_room_id, *C_tags, *C_message_id, *C_emote_id, *C_emote_name, *C_count,
+    *C_start, *C_end, *T_messages, *T_emote_usages, *M_lower;
+
+static struct {
+    PyObject **slot;
+    const char *text;
+} NAMES[] = {
+    {&K_id, "id"}, {&K_tmi_sent_ts, "tmi-sent-ts"}, {&K_emotes, "emotes"},
+    {&K_display_name, "display-name"}, {&K_bits, "bits"}, {&K_color, "color"},
+    {&K_badges, "badges"}, {&K_badge_info, "badge-info"}, {&K_first_msg, "first-msg"},
+    {&K_mod, "mod"}, {&K_subscriber, "subscriber"}, {&K_reply_parent_msg_id, "reply-parent-msg-id"},
+    {&K_reply_parent_user_login, "reply-parent-user-login"},
+    {&K_custom_reward_id, "custom-reward-id"}, {&K_source_room_id, "source-room-id"},
+    {&K_room_id, "room-id"}, {&K_user_id, "user-id"},
+    {&C_channel, "channel"}, {&C_room_id, "room_id"}, {&C_user_id, "user_id"}, {&C_login, "login"},
+    {&C_display_name, "display_name"}, {&C_text, "text"}, {&C_is_action, "is_action"},
+    {&C_sent_at, "sent_at"}, {&C_received_at, "received_at"}, {&C_badge_info, "badge_info"},
+    {&C_is_first_msg, "is_first_msg"}, {&C_is_mod, "is_mod"}, {&C_is_subscriber, "is_subscriber"},
+    {&C_reply_parent_msg_id, "reply_parent_msg_id"}, {&C_reply_parent_login, "reply_parent_login"},
+    {&C_custom_reward_id, "custom_reward_id"}, {&C_source_room_id, "source_room_id"},
+    {&C_tags, "tags"},
+    {&C_message_id, "message_id"}, {&C_emote_id, "emote_id"}, {&C_emote_name, "emote_name"},
+    {&C_count, "count"}, {&C_start, "start"}, {&C_end, "end"}, {&T_messages, "messages"},
+    {&T_emote_usages, "emote_usages"}, {&M_lower, "lower"},
+};
+
+/* tags.get(key) as a borrowed reference (None when missing; NULL: an error is set) */
+static PyObject *
+tag_get(PyObject *tags, PyObject *key)
+{
+    PyObject *value = PyDict_GetItemWithError(tags, key);
+    return value != NULL || PyErr_Occurred() ? value : Py_None;
+}
+
+/* tags.get(key) == "1" (-1: an error) */
+static int
+tag_flag(PyObject *tags, PyObject *key)
+{
+    PyObject *value = tag_get(tags, key);
+    if (value == NULL)
+        return -1;
+    return PyUnicode_Check(value) && PyUnicode_GET_LENGTH(value) == 1
+           && PyUnicode_READ_CHAR(value, 0) == '1';
+}
+
+/* text[start:end] is one or more ASCII digits */
+static int
+ascii_digits(int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
+{
+    if (start >= end)
+        return 0;
+    for (Py_ssize_t i = start; i < end; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c < '0' || c > '9')
+            return 0;
+    }
+    return 1;
+}
+
+/* the ASCII digits text[start:end] as a number, PY_SSIZE_T_MAX for anything larger (which
+ * compares alike: ranges are clamped to the text, whose length is less) */
+static Py_ssize_t
+digits_value(int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
+{
+    Py_ssize_t n = 0;
+    for (Py_ssize_t i = start; i < end; i++) {
+        int d = (int)(PyUnicode_READ(kind, data, i) - '0');
+        if (n > (PY_SSIZE_T_MAX - d) / 10)
+            return PY_SSIZE_T_MAX;
+        n = n * 10 + d;
+    }
+    return n;
+}
+
+/* "\x01ACTION text\x01" -> "text" (*is_action = 1); any other text as it is */
+static PyObject *
+strip_action(PyObject *text, int *is_action)
+{
+    static const char action[] = "\x01" "ACTION";
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    *is_action = 0;
+    if (n < 8)
+        return Py_NewRef(text);
+    for (int i = 0; i < 7; i++)
+        if (PyUnicode_READ_CHAR(text, i) != (Py_UCS4)action[i])
+            return Py_NewRef(text);
+    Py_UCS4 c = PyUnicode_READ_CHAR(text, 7);
+    if (!(c == ' ' || (c == 1 && n == 8)))
+        return Py_NewRef(text);
+    *is_action = 1;
+    return PyUnicode_Substring(text, 8, n > 8 && PyUnicode_READ_CHAR(text, n - 1) == 1 ? n - 1 : n);
+}
+
+/* The emotes tag ("25:0-4,12-16/1902:6-10") of a message whose text is `text`: appends
+ * {"id", "start", "end"} to `found` in tag order (ranges clamped to the text, bad ones left
+ * out) and counts each emote into `counts` ({id: [name, count]}, the name being the text of
+ * its first range). */
+static int
+scan_emotes(PyObject *value, PyObject *text, PyObject *found, PyObject *counts)
+{
+    int kind = PyUnicode_KIND(value);
+    const void *data = PyUnicode_DATA(value);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(value), limit = PyUnicode_GET_LENGTH(text) - 1;
+    for (Py_ssize_t pos = 0; pos <= length;) {
+        Py_ssize_t stop = find_char(kind, data, pos, length, '/');
+        if (stop < 0)
+            stop = length;
+        Py_ssize_t colon = -1;
+        for (Py_ssize_t i = stop - 1; i >= pos; i--)
+            if (PyUnicode_READ(kind, data, i) == ':') {
+                colon = i;
+                break;
+            }
+        PyObject *emote_id = NULL; /* made at the first range kept */
+        for (Py_ssize_t span = colon + 1; colon > pos && span <= stop;) {
+            Py_ssize_t span_end = find_char(kind, data, span, stop, ',');
+            if (span_end < 0)
+                span_end = stop;
+            Py_ssize_t dash = find_char(kind, data, span, span_end, '-');
+            if (dash >= 0 && ascii_digits(kind, data, span, dash)
+                    && ascii_digits(kind, data, dash + 1, span_end)) {
+                Py_ssize_t start = digits_value(kind, data, span, dash);
+                Py_ssize_t end = digits_value(kind, data, dash + 1, span_end);
+                if (end > limit)
+                    end = limit;
+                if (start <= end) {
+                    if (emote_id == NULL && (emote_id = PyUnicode_Substring(value, pos, colon)) == NULL)
+                        return -1;
+                    PyObject *entry = Py_BuildValue("{OOOnOn}", K_id, emote_id, C_start, start, C_end, end);
+                    int failed = entry == NULL || PyList_Append(found, entry);
+                    Py_XDECREF(entry);
+                    PyObject *tally = failed ? NULL : PyDict_GetItemWithError(counts, emote_id);
+                    if (!failed && tally != NULL) {
+                        PyObject *more = PyLong_FromSsize_t(PyLong_AsSsize_t(PyList_GET_ITEM(tally, 1)) + 1);
+                        failed = more == NULL || PyList_SetItem(tally, 1, more);
+                    } else if (!failed && !PyErr_Occurred()) {
+                        PyObject *name = PyUnicode_Substring(text, start, end + 1);
+                        tally = name == NULL ? NULL : Py_BuildValue("[Ni]", name, 1);
+                        failed = tally == NULL || PyDict_SetItem(counts, emote_id, tally);
+                        Py_XDECREF(tally);
+                    } else {
+                        failed = 1;
+                    }
+                    if (failed) {
+                        Py_DECREF(emote_id);
+                        return -1;
+                    }
+                }
+            }
+            span = span_end + 1;
+        }
+        Py_XDECREF(emote_id);
+        pos = stop + 1;
+    }
+    return 0;
+}
+
+static int
+set_new(PyObject *row, PyObject *key, PyObject *value) /* steals value */
+{
+    if (value == NULL)
+        return -1;
+    int failed = PyDict_SetItem(row, key, value);
+    Py_DECREF(value);
+    return failed;
+}
+
+static int
+set_tag(PyObject *row, PyObject *column, PyObject *tags, PyObject *key)
+{
+    PyObject *value = tag_get(tags, key);
+    return value == NULL ? -1 : PyDict_SetItem(row, column, value);
+}
+
+static int
+set_flag(PyObject *row, PyObject *column, PyObject *tags, PyObject *key)
+{
+    int flag = tag_flag(tags, key);
+    return flag < 0 ? -1 : PyDict_SetItem(row, column, flag ? Py_True : Py_False);
+}
+
+static PyObject *
+str_or_none(PyObject *value, const char *what)
+{
+    if (value == NULL || value == Py_None || PyUnicode_Check(value))
+        return value;
+    PyErr_Format(PyExc_TypeError, "privmsg_rows(): %s must be a str or None", what);
+    return NULL;
+}
+
+/* parse_badges(tags.get(key)) */
+static PyObject *
+badges_of(PyObject *module, PyObject *tags, PyObject *key)
+{
+    PyObject *value = str_or_none(tag_get(tags, key), "a badges tag");
+    return value == NULL ? NULL : parse_badges(module, value);
+}
+
+/* (tags, channel, nick, text, received_at) -> the rows of a PRIVMSG (projections._privmsg_rows_py) */
+static PyObject *
+privmsg_rows(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5 || !PyDict_Check(args[0]) || !PyUnicode_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "privmsg_rows(tags: dict, channel, nick, text: str, received_at)");
+        return NULL;
+    }
+    PyObject *tags = args[0], *channel = args[1], *nick = args[2], *received_at = args[4];
+    PyObject *message_id = tag_get(tags, K_id);
+    if (message_id == NULL)
+        return NULL;
+    int has_id = PyObject_IsTrue(message_id), has_channel = PyObject_IsTrue(channel);
+    if (has_id < 0 || has_channel < 0)
+        return NULL;
+    if (!has_id || !has_channel)
+        return PyList_New(0);
+    if (str_or_none(nick, "nick") == NULL)
+        return NULL;
+    PyObject *emotes_tag = str_or_none(tag_get(tags, K_emotes), "the emotes tag");
+    PyObject *bits = str_or_none(tag_get(tags, K_bits), "the bits tag");
+    PyObject *ts = tag_get(tags, K_tmi_sent_ts);
+    if (emotes_tag == NULL || bits == NULL || ts == NULL)
+        return NULL;
+    int is_action;
+    PyObject *text = strip_action(args[3], &is_action);
+    PyObject *sent = text == NULL ? NULL : sent_at(module, ts);
+    PyObject *row = NULL, *found = NULL, *counts = NULL, *login = NULL, *rows = NULL, *item;
+    if (sent == NULL)
+        goto error;
+    login = nick != Py_None && PyUnicode_GET_LENGTH(nick) ? PyObject_CallMethodNoArgs(nick, M_lower)
+                                                         : Py_NewRef(Py_None);
+    found = PyList_New(0);
+    counts = PyDict_New();
+    row = _PyDict_NewPresized(23);
+    if (login == NULL || found == NULL || counts == NULL || row == NULL)
+        goto error;
+    if (emotes_tag != Py_None && PyUnicode_GET_LENGTH(emotes_tag)
+            && scan_emotes(emotes_tag, text, found, counts))
+        goto error;
+    PyObject *display = PyDict_GetItemWithError(tags, K_display_name);
+    if (display == NULL && PyErr_Occurred())
+        goto error;
+    int bits_given = bits != Py_None && PyUnicode_GET_LENGTH(bits)
+                     && ascii_digits(PyUnicode_KIND(bits), PyUnicode_DATA(bits), 0, PyUnicode_GET_LENGTH(bits));
+    if (PyDict_SetItem(row, K_id, message_id) || PyDict_SetItem(row, C_channel, channel)
+            || set_tag(row, C_room_id, tags, K_room_id) || set_tag(row, C_user_id, tags, K_user_id)
+            || PyDict_SetItem(row, C_login, login)
+            || PyDict_SetItem(row, C_display_name, display ? display : login)
+            || PyDict_SetItem(row, C_text, text)
+            || PyDict_SetItem(row, C_is_action, is_action ? Py_True : Py_False)
+            || PyDict_SetItem(row, C_sent_at, sent) || PyDict_SetItem(row, C_received_at, received_at)
+            || set_new(row, K_bits, bits_given ? PyLong_FromUnicodeObject(bits, 10) : PyLong_FromLong(0))
+            || set_tag(row, K_color, tags, K_color)
+            || set_new(row, K_badges, badges_of(module, tags, K_badges))
+            || set_new(row, C_badge_info, badges_of(module, tags, K_badge_info))
+            || PyDict_SetItem(row, K_emotes, found)
+            || set_flag(row, C_is_first_msg, tags, K_first_msg) || set_flag(row, C_is_mod, tags, K_mod)
+            || set_flag(row, C_is_subscriber, tags, K_subscriber)
+            || set_tag(row, C_reply_parent_msg_id, tags, K_reply_parent_msg_id)
+            || set_tag(row, C_reply_parent_login, tags, K_reply_parent_user_login)
+            || set_tag(row, C_custom_reward_id, tags, K_custom_reward_id)
+            || set_tag(row, C_source_room_id, tags, K_source_room_id)
+            || set_new(row, C_tags, PyDict_Copy(tags)))
+        goto error;
+    rows = PyList_New(0);
+    item = rows == NULL ? NULL : PyTuple_Pack(2, T_messages, row);
+    if (item == NULL || PyList_Append(rows, item)) {
+        Py_XDECREF(item);
+        goto error;
+    }
+    Py_DECREF(item);
+    Py_ssize_t pos = 0;
+    PyObject *emote_id, *tally;
+    while (PyDict_Next(counts, &pos, &emote_id, &tally)) {
+        PyObject *usage = Py_BuildValue("{OOOOOOOOOOOO}", C_message_id, message_id, C_emote_id,
+                                        emote_id, C_channel, channel, C_emote_name,
+                                        PyList_GET_ITEM(tally, 0), C_sent_at, sent, C_count,
+                                        PyList_GET_ITEM(tally, 1));
+        item = usage == NULL ? NULL : PyTuple_Pack(2, T_emote_usages, usage);
+        Py_XDECREF(usage);
+        if (item == NULL || PyList_Append(rows, item)) {
+            Py_XDECREF(item);
+            goto error;
+        }
+        Py_DECREF(item);
+    }
+    Py_DECREF(text);
+    Py_DECREF(sent);
+    Py_DECREF(login);
+    Py_DECREF(found);
+    Py_DECREF(counts);
+    Py_DECREF(row);
+    return rows;
+error:
+    Py_XDECREF(text);
+    Py_XDECREF(sent);
+    Py_XDECREF(login);
+    Py_XDECREF(found);
+    Py_XDECREF(counts);
+    Py_XDECREF(row);
+    Py_XDECREF(rows);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"parse_tags", parse_tags, METH_O, "IRCv3 tag text -> {key: unescaped value}."},
     {"parse_badges", parse_badges, METH_O, "'name/version,...' -> {name: version}."},
@@ -429,6 +984,11 @@ static PyMethodDef methods[] = {
     {"sent_at", sent_at, METH_O, "tmi-sent-ts (epoch ms) -> aware UTC datetime, or None."},
     {"datetime_text", datetime_text, METH_O,
      "aware datetime -> 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC (None: None)."},
+    {"json_text", json_text, METH_O, "value -> orjson.dumps(value).decode() (None: None)."},
+    {"wire_row", (PyCFunction)(void (*)(void))wire_row, METH_FASTCALL,
+     "(values, json_at, time_at, raw_at, index) -> the row as the SQLite writer process binds it."},
+    {"privmsg_rows", (PyCFunction)(void (*)(void))privmsg_rows, METH_FASTCALL,
+     "(tags, channel, nick, text, received_at) -> the projection rows of a PRIVMSG."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -448,5 +1008,8 @@ PyInit__speedups(void)
         return NULL;
     utc = PyDateTimeAPI->TimeZone_UTC;
     Py_INCREF(utc);
+    for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
+        if ((*NAMES[i].slot = PyUnicode_InternFromString(NAMES[i].text)) == NULL)
+            return NULL;
     return PyModule_Create(&module);
 }

@@ -63,7 +63,8 @@ parse_badges = speedup("parse_badges", _parse_badges_py)
 
 
 def parse_emotes(value: str | None, text: str) -> tuple[Emote, ...]:
-    """``25:0-4,12-16/1902:6-10`` -> Emotes in tag order, ranges clamped to ``text``."""
+    """``25:0-4,12-16/1902:6-10`` -> Emotes in tag order, ranges clamped to ``text`` (a range
+    is two runs of ASCII digits: anything else is left out)."""
     if not value:
         return ()
     limit = len(text) - 1
@@ -74,7 +75,7 @@ def parse_emotes(value: str | None, text: str) -> tuple[Emote, ...]:
             continue
         for span in ranges.split(","):
             start_s, _, end_s = span.partition("-")
-            if not (start_s.isdigit() and end_s.isdigit()):
+            if not (span.isascii() and start_s.isdigit() and end_s.isdigit()):
                 continue
             start, end = int(start_s), min(int(end_s), limit)
             if start <= end:

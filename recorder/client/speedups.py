@@ -2,7 +2,9 @@
 
 ``recorder/client/_speedups.c`` (built by ``pip install``, optional: no C compiler, no
 extension) holds C versions of a few functions every recorded line goes through (the tag
-splitting of :mod:`recorder.client.irc`, the badge splitting of :mod:`recorder.client.events`).
+splitting of :mod:`recorder.client.irc`, the badge splitting of :mod:`recorder.client.events`,
+the PRIVMSG projection of :mod:`recorder.store.projections`, the rows handed to the SQLite
+writer process by :mod:`recorder.store.sqlite_proc`).
 The pure-Python functions stay the specification: :func:`speedup` hands out the C version when
 the extension is there and ``RECORDER_PURE_PYTHON`` is not set, else the Python one, and
 tests/client/test_speedups.py checks that both give the same results.

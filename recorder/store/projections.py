@@ -20,22 +20,20 @@ from recorder.client.events import (
     sent_at_from_ts,
 )
 from recorder.client.irc import IRCMessage, ParseError, parse_line
+from recorder.client.speedups import speedup
 
 Row = tuple[str, dict]
 
-__all__ = ["Row", "project", "project_line", "describe_line", "emote_rows"]
+__all__ = ["Row", "project", "project_line", "describe_line"]
 
 
 def _emotes_json(emotes: tuple[Emote, ...]) -> list[dict]:
     return [{"id": e.id, "start": e.start, "end": e.end} for e in emotes]
 
 
-def emote_rows(msg: PrivMsg, text: str | None = None, emotes: tuple[Emote, ...] | None = None,
-               message_id: str | None = None, channel: str | None = None,
-               sent_at: datetime | None = None) -> list[Row]:
+def _emote_rows(text: str, emotes: tuple[Emote, ...], message_id: str, channel: str,
+                sent_at: datetime | None) -> list[Row]:
     """One ``emote_usages`` row per distinct emote in a message, with its count and name."""
-    text = msg.text if text is None else text
-    emotes = msg.emotes if emotes is None else emotes
     counts: dict[str, list] = {}
     for emote in emotes:
         entry = counts.get(emote.id)
@@ -43,9 +41,6 @@ def emote_rows(msg: PrivMsg, text: str | None = None, emotes: tuple[Emote, ...] 
             counts[emote.id] = [text[emote.start : emote.end + 1], 1]
         else:
             entry[1] += 1
-    message_id = message_id or msg.message_id
-    channel = channel or msg.channel
-    sent_at = sent_at if sent_at is not None else msg.sent_at
     return [
         ("emote_usages", {
             "message_id": message_id, "emote_id": emote_id, "channel": channel,
@@ -55,20 +50,16 @@ def emote_rows(msg: PrivMsg, text: str | None = None, emotes: tuple[Emote, ...] 
     ]
 
 
-def _privmsg(msg: PrivMsg, received_at: datetime) -> list[Row]:
-    # The hot path of every recording: tags are read straight from the parsed line's dict
-    # (the record's descriptors read the same keys; test_projections checks they agree).
-    line = msg.line
-    tags = line.tags
+def _privmsg_rows_py(tags: dict[str, str], channel: str | None, nick: str | None, param: str,
+                     received_at: datetime) -> list[Row]:
+    """The rows of a PRIVMSG from its parsed parts (``param``: its text parameter, "" if none).
+    The specification of the compiled twin every recorded message goes through."""
     message_id = tags.get("id")
-    channel = line.channel
     if not message_id or not channel:
         return []
-    params = line.params
-    text, is_action = _strip_action(params[1] if len(params) > 1 else "")
+    text, is_action = _strip_action(param)
     sent_at = sent_at_from_ts(tags.get("tmi-sent-ts"))
     emotes = parse_emotes(tags.get("emotes"), text) if tags.get("emotes") else ()
-    nick = line.nick
     login = nick.lower() if nick else None
     bits = tags.get("bits")
     row = {
@@ -76,8 +67,8 @@ def _privmsg(msg: PrivMsg, received_at: datetime) -> list[Row]:
         "user_id": tags.get("user-id"), "login": login,
         "display_name": tags.get("display-name", login), "text": text, "is_action": is_action,
         "sent_at": sent_at, "received_at": received_at,
-        "bits": (int(bits) if bits and bits.isdigit() else 0), "color": tags.get("color"),
-        "badges": parse_badges(tags.get("badges")),
+        "bits": int(bits) if bits and bits.isascii() and bits.isdigit() else 0,
+        "color": tags.get("color"), "badges": parse_badges(tags.get("badges")),
         "badge_info": parse_badges(tags.get("badge-info")), "emotes": _emotes_json(emotes),
         "is_first_msg": tags.get("first-msg") == "1", "is_mod": tags.get("mod") == "1",
         "is_subscriber": tags.get("subscriber") == "1",
@@ -88,7 +79,20 @@ def _privmsg(msg: PrivMsg, received_at: datetime) -> list[Row]:
     }
     if not emotes:
         return [("messages", row)]
-    return [("messages", row), *emote_rows(msg, text, emotes, message_id, channel, sent_at)]
+    return [("messages", row), *_emote_rows(text, emotes, message_id, channel, sent_at)]
+
+
+#: the compiled twin where built (~4x faster: this was a third of the recorder's own work a line)
+_privmsg_rows = speedup("privmsg_rows", _privmsg_rows_py)
+
+
+def _privmsg(msg: PrivMsg, received_at: datetime) -> list[Row]:
+    # The hot path of every recording: tags are read straight from the parsed line's dict
+    # (the record's descriptors read the same keys; test_projections checks they agree).
+    line = msg.line
+    params = line.params
+    return _privmsg_rows(line.tags, line.channel, line.nick, params[1] if len(params) > 1 else "",
+                         received_at)
 
 
 def _usernotice(ev: UserNotice, received_at: datetime) -> list[Row]:

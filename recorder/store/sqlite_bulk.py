@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy import JSON
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from recorder.client.speedups import speedup
 from recorder.store import schema
 from recorder.store.sqlite_child import (  # noqa: F401 (shared by every SQLite path)
     RAW_BASE, RAW_SQL, datetime_text,
@@ -27,11 +28,16 @@ def json_text(value: Any) -> str | None:
     return None if value is None else orjson.dumps(value).decode()
 
 
+#: the compiled twins where built
+_json_text = speedup("json_text", json_text)
+_datetime_text = speedup("datetime_text", datetime_text)
+
+
 def _converter(column: Any) -> Converter | None:
     if isinstance(column.type, schema.UTCDateTime):
-        return datetime_text
+        return _datetime_text
     if _is_json(column):
-        return json_text
+        return _json_text
     return None  # booleans bind as they are: sqlite3 stores True/False as 1/0
 
 

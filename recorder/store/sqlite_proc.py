@@ -43,7 +43,7 @@ __all__ = ["SQLiteProcess", "pack_batch", "ChildLost"]
 
 _layouts: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, ...], tuple[int, ...], int | None]] = {}
 #: datetime -> SQLite's time text (the compiled twin where built: ~10x faster)
-_time_text = speedup("datetime_text", datetime_text)
+_time_text = sqlite_bulk._datetime_text
 
 
 def _layout(table: str, columns: tuple[str, ...]) -> tuple[tuple[int, ...], tuple[int, ...], int | None]:
@@ -58,6 +58,27 @@ def _layout(table: str, columns: tuple[str, ...]) -> tuple[tuple[int, ...], tupl
             tuple(i for i, c in enumerate(columns) if c in time_columns),
             columns.index("raw_line_id") if "raw_line_id" in columns else None)
     return layout
+
+
+def _wire_row_py(values: dict, json_at: tuple[int, ...], time_at: tuple[int, ...],
+                 raw_at: int | None, index: int) -> list:
+    """A projection row as the child binds it: its values in column order, JSON columns as their
+    text, times as SQLite's text, ``raw_line_id`` (at ``raw_at``, else appended) = ``index``."""
+    row = list(values.values())
+    for i in json_at:
+        if row[i] is not None:
+            row[i] = json_text(row[i])
+    for i in time_at:
+        row[i] = datetime_text(row[i])
+    if raw_at is None:
+        row.append(index)
+    else:
+        row[raw_at] = index
+    return row
+
+
+#: the compiled twin where built (with its own JSON writer: ~3x faster)
+_wire_row = speedup("wire_row", _wire_row_py)
 
 
 def pack_batch(items: Iterable[Any]) -> tuple[bytes, int, int]:
@@ -77,7 +98,7 @@ def pack_batch(items: Iterable[Any]) -> tuple[bytes, int, int]:
     events: list[tuple] = []
     ends: list[tuple] = []
     rows = 0
-    time_text = _time_text
+    time_text, wire_row = _time_text, _wire_row
     for item in items:
         if isinstance(item, RawRecord):
             index = len(raws)
@@ -85,17 +106,7 @@ def pack_batch(items: Iterable[Any]) -> tuple[bytes, int, int]:
                          item.command, item.line, item.parse_error))
             for table, values in item.rows:
                 key = (table, tuple(values))
-                json_at, time_at, raw_at = _layouts.get(key) or _layout(*key)
-                row = list(values.values())
-                for i in json_at:
-                    if row[i] is not None:
-                        row[i] = json_text(row[i])
-                for i in time_at:
-                    row[i] = time_text(row[i])
-                if raw_at is None:
-                    row.append(index)
-                else:
-                    row[raw_at] = index
+                row = wire_row(values, *(_layouts.get(key) or _layout(*key)), index)
                 group = groups.get(key)
                 if group is None:
                     group = groups[key] = []
