@@ -15,6 +15,7 @@ from __future__ import annotations
 import pickle
 import sqlite3
 import sys
+import threading
 from datetime import datetime, timezone
 from typing import Any, BinaryIO
 
@@ -88,6 +89,57 @@ def commit(con: sqlite3.Connection, blob: bytes) -> int | None:
         raise
 
 
+class Checkpointer:
+    """Copies committed WAL frames into the database file from a thread of its own, with its
+    own connection, after each commit (``poke``), while the writer goes on with the next batch.
+
+    SQLite's automatic checkpoint runs inside the COMMIT that takes the WAL past 1,000 pages,
+    and the writer waited for it (copy and fsync): COMMITs took 0.25 s of every 50,000 lines
+    with it alone, 0.15 s with this (bench_ingest's lines, alternating runs). This one runs
+    PASSIVE checkpoints, which never block the writer; the automatic one stays on as the bound
+    of the WAL's size: when it comes, little is left for it to copy, and the WAL starts over
+    from its beginning.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._wanted = threading.Event()
+        self._pending = self._stopping = False
+        self.done = 0
+        self._thread = threading.Thread(target=self._run, name="checkpointer", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        """Checkpoint soon (pokes while one runs make one more, not one each)."""
+        self._pending = True
+        self._wanted.set()
+
+    def stop(self) -> None:
+        """After the checkpoint asked for, if any."""
+        self._stopping = True
+        self._wanted.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                              timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        try:
+            while True:
+                self._wanted.wait()
+                self._wanted.clear()
+                if self._pending:
+                    self._pending = False
+                    try:
+                        con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                        self.done += 1
+                    except sqlite3.Error:  # busy or I/O: the writer's own checkpoint still comes
+                        pass
+                if self._stopping:
+                    return
+        finally:
+            con.close()
+
+
 def _read(stream: BinaryIO, n: int) -> bytes | None:
     data = stream.read(n)
     return data if len(data) == n else None
@@ -98,12 +150,23 @@ def serve(path: str, requests: BinaryIO, replies: BinaryIO) -> None:
     con = sqlite3.connect(path, isolation_level=None, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
     sqlite_pragmas(con)
     con.execute("PRAGMA cache_size=-8192")  # 8 MB (default 2 MB): index pages of a long run
+    checkpointer = Checkpointer(path)
+    try:
+        _serve(con, requests, replies, checkpointer)
+    finally:
+        checkpointer.stop()
+        con.close()
+
+
+def _serve(con: sqlite3.Connection, requests: BinaryIO, replies: BinaryIO,
+           checkpointer: Checkpointer) -> None:
     while (header := _read(requests, 4)) is not None:
         blob = _read(requests, int.from_bytes(header, "big"))
         if blob is None:
             break
         try:
             reply = {"first": commit(con, blob) if blob else None}
+            checkpointer.poke()
         except sqlite3.OperationalError as exc:  # locked, I/O: the parent retries
             reply = {"error": [type(exc).__name__, str(exc), True]}
         except Exception as exc:  # the values: a constraint, a type, bad text
@@ -111,7 +174,6 @@ def serve(path: str, requests: BinaryIO, replies: BinaryIO) -> None:
         out = orjson.dumps(reply)
         replies.write(len(out).to_bytes(4, "big") + out)
         replies.flush()
-    con.close()
 
 
 if __name__ == "__main__":
