@@ -9,10 +9,11 @@
  *   split_line(line)    -> tuple | str   a line's parts, or why it is not one (irc._split_line_py)
  *   sent_at(value)      -> datetime | None   tmi-sent-ts          (events._sent_at_py)
  *   datetime_text(value) -> str | None  SQLite's time text  (store.sqlite_child.datetime_text)
- *   json_text(value)    -> str | None   a JSON column's text, orjson's   (store.sqlite_bulk.json_text)
  *   wire_row(values, json_at, time_at, raw_at, index) -> list
  *                       a projection row as the SQLite writer process binds it
  *                                                              (store.sqlite_proc._wire_row_py)
+ *   pack_raws(items, start, raws, groups, layouts, layout, record_type) -> (stop, rows)
+ *                       pack_batch's work on a run of raw records (store.sqlite_proc._pack_raws_py)
  *   privmsg_rows(tags, channel, nick, text, received_at) -> list
  *                       the projection rows of a PRIVMSG  (store.projections._privmsg_rows_py)
  */
@@ -427,149 +428,15 @@ datetime_text(PyObject *module, PyObject *value)
     return PyUnicode_FromStringAndSize(text, n);
 }
 
-/* --- JSON text ---------------------------------------------------------------------------- */
-
-/* A growing UTF-8 buffer (on the stack while small). */
-typedef struct {
-    char *buf;
-    Py_ssize_t len, cap;
-    char small[2048];
-} Out;
-
-static int
-out_put(Out *o, const char *p, Py_ssize_t n)
-{
-    if (o->len + n > o->cap) {
-        Py_ssize_t cap = (o->len + n) * 2;
-        char *grown = o->buf == o->small ? PyMem_Malloc((size_t)cap) : PyMem_Realloc(o->buf, (size_t)cap);
-        if (grown == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        if (o->buf == o->small)
-            memcpy(grown, o->small, (size_t)o->len);
-        o->buf = grown;
-        o->cap = cap;
-    }
-    memcpy(o->buf + o->len, p, (size_t)n);
-    o->len += n;
-    return 0;
-}
-
-/* Writers below return 0 (written), -1 (an exception is set) or 1 (a value this encoder leaves
- * to orjson: a float, a subclass, an int past 64 bits, a lone surrogate, deep nesting, ...). */
-static int
-json_string(Out *o, PyObject *s)
-{
-    Py_ssize_t n;
-    const char *u = PyUnicode_AsUTF8AndSize(s, &n);
-    if (u == NULL) {
-        if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError))
-            return -1;
-        PyErr_Clear(); /* a lone surrogate: orjson says what it says about it */
-        return 1;
-    }
-    if (out_put(o, "\"", 1))
-        return -1;
-    Py_ssize_t plain = 0; /* start of the run of characters copied as they are */
-    for (Py_ssize_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)u[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        char esc[8];
-        int k = 2;
-        esc[0] = '\\';
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\t': esc[1] = 't'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\r': esc[1] = 'r'; break;
-        default: k = snprintf(esc, sizeof esc, "\\u%04x", c); break;
-        }
-        if (out_put(o, u + plain, i - plain) || out_put(o, esc, k))
-            return -1;
-        plain = i + 1;
-    }
-    return out_put(o, u + plain, n - plain) || out_put(o, "\"", 1) ? -1 : 0;
-}
-
-static int
-json_value(Out *o, PyObject *v, int depth)
-{
-    int r;
-    if (depth > 64)
-        return 1;
-    if (v == Py_None)
-        return out_put(o, "null", 4);
-    if (v == Py_True)
-        return out_put(o, "true", 4);
-    if (v == Py_False)
-        return out_put(o, "false", 5);
-    if (PyUnicode_CheckExact(v))
-        return json_string(o, v);
-    if (PyLong_CheckExact(v)) {
-        int overflow;
-        long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
-        if (overflow)
-            return 1;
-        if (x == -1 && PyErr_Occurred())
-            return -1;
-        char digits[24];
-        return out_put(o, digits, snprintf(digits, sizeof digits, "%lld", x));
-    }
-    if (PyDict_CheckExact(v)) {
-        Py_ssize_t pos = 0, first = 1;
-        PyObject *key, *item;
-        if (out_put(o, "{", 1))
-            return -1;
-        while (PyDict_Next(v, &pos, &key, &item)) {
-            if (!PyUnicode_CheckExact(key))
-                return 1;
-            if ((!first && out_put(o, ",", 1)) || (r = json_string(o, key)) < 0)
-                return -1;
-            if (r || out_put(o, ":", 1))
-                return r ? r : -1;
-            if ((r = json_value(o, item, depth + 1)))
-                return r;
-            first = 0;
-        }
-        return out_put(o, "}", 1);
-    }
-    if (PyList_CheckExact(v) || PyTuple_CheckExact(v)) {
-        if (out_put(o, "[", 1))
-            return -1;
-        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(v); i++) {
-            if (i && out_put(o, ",", 1))
-                return -1;
-            if ((r = json_value(o, PySequence_Fast_GET_ITEM(v, i), depth + 1)))
-                return r;
-        }
-        return out_put(o, "]", 1);
-    }
-    return 1;
-}
+/* --- rows for the SQLite writer process ---------------------------------------------------- */
 
 static PyObject *orjson_dumps; /* imported on first need */
 
-/* value -> its compact JSON text, exactly as orjson.dumps(value).decode() (None: None) */
+/* a JSON column's value -> orjson.dumps(value).decode() (store.sqlite_bulk.json_text; a JSON
+ * writer of our own measured 0.93 us for a line's tags against orjson's 0.63) */
 static PyObject *
-json_text(PyObject *module, PyObject *value)
+json_text(PyObject *value)
 {
-    if (value == Py_None)
-        Py_RETURN_NONE;
-    Out o;
-    o.buf = o.small;
-    o.len = 0;
-    o.cap = sizeof o.small;
-    int r = json_value(&o, value, 0);
-    PyObject *text = r == 0 ? PyUnicode_DecodeUTF8(o.buf, o.len, NULL) : NULL;
-    if (o.buf != o.small)
-        PyMem_Free(o.buf);
-    if (r <= 0)
-        return text;
     if (orjson_dumps == NULL) {
         PyObject *orjson = PyImport_ImportModule("orjson");
         if (orjson == NULL)
@@ -582,17 +449,12 @@ json_text(PyObject *module, PyObject *value)
     PyObject *blob = PyObject_CallOneArg(orjson_dumps, value);
     if (blob == NULL)
         return NULL;
-    if (!PyBytes_Check(blob)) {
-        Py_DECREF(blob);
-        PyErr_SetString(PyExc_TypeError, "orjson.dumps() gave no bytes");
-        return NULL;
-    }
-    text = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(blob), PyBytes_GET_SIZE(blob), NULL);
+    PyObject *text = PyBytes_Check(blob)
+        ? PyUnicode_DecodeUTF8(PyBytes_AS_STRING(blob), PyBytes_GET_SIZE(blob), NULL)
+        : PyObject_CallMethod(blob, "decode", NULL);
     Py_DECREF(blob);
     return text;
 }
-
-/* --- rows for the SQLite writer process ---------------------------------------------------- */
 
 static Py_ssize_t
 index_at(PyObject *places, Py_ssize_t i, Py_ssize_t size)
@@ -610,15 +472,16 @@ index_at(PyObject *places, Py_ssize_t i, Py_ssize_t size)
     return at;
 }
 
-/* (values, json_at, time_at, raw_at, index) -> the row as the writer process binds it */
+/* values (a dict) -> the row as the writer process binds it: JSON columns (places json_at) as
+ * their text, times (time_at) as SQLite's text, `index` at raw_at (None: appended) */
 static PyObject *
-wire_row(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+make_wire_row(PyObject *module, PyObject *values, PyObject *json_at, PyObject *time_at,
+              PyObject *raw_at, PyObject *index)
 {
-    if (nargs != 5 || !PyDict_Check(args[0]) || !PyTuple_Check(args[1]) || !PyTuple_Check(args[2])) {
+    if (!PyDict_Check(values) || !PyTuple_Check(json_at) || !PyTuple_Check(time_at)) {
         PyErr_SetString(PyExc_TypeError, "wire_row(values: dict, json_at: tuple, time_at: tuple, raw_at, index)");
         return NULL;
     }
-    PyObject *values = args[0], *json_at = args[1], *time_at = args[2], *raw_at = args[3];
     Py_ssize_t size = PyDict_GET_SIZE(values), pos = 0, i = 0;
     PyObject *row = PyList_New(size + (raw_at == Py_None));
     PyObject *key, *value;
@@ -633,7 +496,7 @@ wire_row(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyObject *old = PyList_GET_ITEM(row, at);
         if (old == Py_None)
             continue;
-        PyObject *text = json_text(module, old);
+        PyObject *text = json_text(old);
         if (text == NULL)
             goto error;
         PyList_SET_ITEM(row, at, text);
@@ -651,19 +514,196 @@ wire_row(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_DECREF(old);
     }
     if (raw_at == Py_None) {
-        PyList_SET_ITEM(row, size, Py_NewRef(args[4]));
+        PyList_SET_ITEM(row, size, Py_NewRef(index));
     } else {
         PyObject *places = PyTuple_Pack(1, raw_at);
         Py_ssize_t at = places == NULL ? -1 : index_at(places, 0, size);
         Py_XDECREF(places);
         if (at < 0)
             goto error;
-        Py_SETREF(PyList_GET_ITEM(row, at), Py_NewRef(args[4]));
+        Py_SETREF(PyList_GET_ITEM(row, at), Py_NewRef(index));
     }
     return row;
 error:
     Py_DECREF(row);
     return NULL;
+}
+
+static PyObject *
+wire_row(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "wire_row(values: dict, json_at: tuple, time_at: tuple, raw_at, index)");
+        return NULL;
+    }
+    return make_wire_row(module, args[0], args[1], args[2], args[3], args[4]);
+}
+
+static PyObject *A_session_id, *A_command, *A_line, *A_parse_error, *A_rows, *A_received_at,
+    *A_channel;
+
+/* Where the rows of one (table, columns) go: their key, layout and group. One projection makes
+ * the rows of a table with the same column objects in the same order, so the slot used last
+ * for that table usually serves: checked column by column by identity, it saves making the
+ * key tuple and hashing it twice a row. */
+#define SLOTS 8
+typedef struct {
+    PyObject *key, *plan, *group;
+} Slot;
+
+typedef struct {
+    Slot slots[SLOTS];
+    int next;
+    PyObject *groups, *layouts, *layout;
+} Packer;
+
+static Slot *
+find_slot(Packer *p, PyObject *table, PyObject *values)
+{
+    Py_ssize_t size = PyDict_GET_SIZE(values), pos, i;
+    PyObject *column, *value;
+    for (int n = 0; n < SLOTS && p->slots[n].key != NULL; n++) {
+        PyObject *columns = PyTuple_GET_ITEM(p->slots[n].key, 1);
+        if (PyTuple_GET_ITEM(p->slots[n].key, 0) != table || PyTuple_GET_SIZE(columns) != size)
+            continue;
+        for (pos = 0, i = 0; PyDict_Next(values, &pos, &column, &value); i++)
+            if (column != PyTuple_GET_ITEM(columns, i))
+                break;
+        if (i == size)
+            return &p->slots[n];
+    }
+    PyObject *columns = PyTuple_New(size), *key = NULL, *plan = NULL, *group = NULL;
+    if (columns == NULL)
+        return NULL;
+    for (pos = 0, i = 0; PyDict_Next(values, &pos, &column, &value) && i < size; i++)
+        PyTuple_SET_ITEM(columns, i, Py_NewRef(column));
+    key = PyTuple_Pack(2, table, columns);
+    if (key == NULL)
+        goto error;
+    plan = PyDict_GetItemWithError(p->layouts, key);
+    if (plan != NULL)
+        Py_INCREF(plan);
+    else if (!PyErr_Occurred())
+        plan = PyObject_CallFunctionObjArgs(p->layout, table, columns, NULL);
+    if (plan == NULL)
+        goto error;
+    if (!PyTuple_Check(plan) || PyTuple_GET_SIZE(plan) != 3) {
+        PyErr_SetString(PyExc_TypeError, "a layout must be (json_at, time_at, raw_at)");
+        goto error;
+    }
+    group = PyDict_GetItemWithError(p->groups, key);
+    if (group != NULL)
+        Py_INCREF(group);
+    else if (PyErr_Occurred() || (group = PyList_New(0)) == NULL || PyDict_SetItem(p->groups, key, group))
+        goto error;
+    Py_DECREF(columns);
+    Slot *slot = &p->slots[p->next];
+    p->next = (p->next + 1) % SLOTS;
+    Py_XSETREF(slot->key, key);
+    Py_XSETREF(slot->plan, plan);
+    Py_XSETREF(slot->group, group);
+    return slot;
+error:
+    Py_DECREF(columns);
+    Py_XDECREF(key);
+    Py_XDECREF(plan);
+    Py_XDECREF(group);
+    return NULL;
+}
+
+/* One raw record into pack_batch's raws and groups; the number of rows added (-1: error). */
+static Py_ssize_t
+pack_record(PyObject *module, PyObject *item, PyObject *raws, Packer *p)
+{
+    static PyObject **fields[] = {&A_session_id, &A_received_at, &A_channel, &A_command, &A_line,
+                                  &A_parse_error};
+    Py_ssize_t added = 0;
+    PyObject *index = PyLong_FromSsize_t(PyList_GET_SIZE(raws));
+    PyObject *raw = PyTuple_New(6), *rows = NULL;
+    if (index == NULL || raw == NULL)
+        goto error;
+    for (int f = 0; f < 6; f++) {
+        PyObject *value = PyObject_GetAttr(item, *fields[f]);
+        if (value != NULL && f == 1)
+            Py_SETREF(value, datetime_text(module, value));
+        if (value == NULL)
+            goto error;
+        PyTuple_SET_ITEM(raw, f, value);
+    }
+    if (PyList_Append(raws, raw))
+        goto error;
+    PyObject *given = PyObject_GetAttr(item, A_rows);
+    rows = given == NULL ? NULL : PySequence_Fast(given, "a record's rows must be a sequence");
+    Py_XDECREF(given);
+    if (rows == NULL)
+        goto error;
+    for (Py_ssize_t r = 0; r < PySequence_Fast_GET_SIZE(rows); r++) {
+        PyObject *pair = PySequence_Fast(PySequence_Fast_GET_ITEM(rows, r), "a row must be (table, values)");
+        if (pair == NULL)
+            goto error;
+        PyObject *row = NULL;
+        if (PySequence_Fast_GET_SIZE(pair) != 2 || !PyDict_Check(PySequence_Fast_GET_ITEM(pair, 1))) {
+            PyErr_SetString(PyExc_TypeError, "a row must be (table, values: dict)");
+        } else {
+            Slot *slot = find_slot(p, PySequence_Fast_GET_ITEM(pair, 0), PySequence_Fast_GET_ITEM(pair, 1));
+            row = slot == NULL ? NULL
+                : make_wire_row(module, PySequence_Fast_GET_ITEM(pair, 1), PyTuple_GET_ITEM(slot->plan, 0),
+                                PyTuple_GET_ITEM(slot->plan, 1), PyTuple_GET_ITEM(slot->plan, 2), index);
+            if (row != NULL && PyList_Append(slot->group, row))
+                Py_CLEAR(row);
+        }
+        Py_DECREF(pair);
+        if (row == NULL)
+            goto error;
+        Py_DECREF(row);
+        added++;
+    }
+    Py_DECREF(rows);
+    Py_DECREF(raw);
+    Py_DECREF(index);
+    return added;
+error:
+    Py_XDECREF(rows);
+    Py_XDECREF(raw);
+    Py_XDECREF(index);
+    return -1;
+}
+
+/* (items, start, raws, groups, layouts, layout, record_type) -> (stop, rows): pack_batch's work
+ * on items[start:] up to the first that is not a record_type (sqlite_proc._pack_raws_py) */
+static PyObject *
+pack_raws(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7 || !PyList_Check(args[0]) || !PyList_Check(args[2]) || !PyDict_Check(args[3])
+            || !PyDict_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "pack_raws(items: list, start, raws: list, groups: dict, layouts: dict, layout, record_type)");
+        return NULL;
+    }
+    PyObject *items = args[0];
+    Packer p = {.next = 0, .groups = args[3], .layouts = args[4], .layout = args[5]};
+    Py_ssize_t at = PyLong_AsSsize_t(args[1]), rows = 0;
+    if (at == -1 && PyErr_Occurred())
+        return NULL;
+    for (; at >= 0 && at < PyList_GET_SIZE(items); at++) {
+        PyObject *item = Py_NewRef(PyList_GET_ITEM(items, at));
+        int is_record = PyObject_IsInstance(item, args[6]);
+        Py_ssize_t added = is_record > 0 ? pack_record(module, item, args[2], &p) : 0;
+        Py_DECREF(item);
+        if (is_record < 0 || added < 0) {
+            rows = -1;
+            break;
+        }
+        if (!is_record)
+            break;
+        rows += added;
+    }
+    for (int n = 0; n < SLOTS; n++) {
+        Py_XDECREF(p.slots[n].key);
+        Py_XDECREF(p.slots[n].plan);
+        Py_XDECREF(p.slots[n].group);
+    }
+    return rows < 0 ? NULL : Py_BuildValue("nn", at, rows);
 }
 
 /* --- the PRIVMSG projection ---------------------------------------------------------------- */
@@ -697,6 +737,9 @@ static struct {
     {&C_message_id, "message_id"}, {&C_emote_id, "emote_id"}, {&C_emote_name, "emote_name"},
     {&C_count, "count"}, {&C_start, "start"}, {&C_end, "end"}, {&T_messages, "messages"},
     {&T_emote_usages, "emote_usages"}, {&M_lower, "lower"},
+    {&A_session_id, "session_id"}, {&A_command, "command"}, {&A_line, "line"},
+    {&A_parse_error, "parse_error"}, {&A_rows, "rows"}, {&A_received_at, "received_at"},
+    {&A_channel, "channel"},
 };
 
 /* tags.get(key) as a borrowed reference (None when missing; NULL: an error is set) */
@@ -984,9 +1027,10 @@ static PyMethodDef methods[] = {
     {"sent_at", sent_at, METH_O, "tmi-sent-ts (epoch ms) -> aware UTC datetime, or None."},
     {"datetime_text", datetime_text, METH_O,
      "aware datetime -> 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC (None: None)."},
-    {"json_text", json_text, METH_O, "value -> orjson.dumps(value).decode() (None: None)."},
     {"wire_row", (PyCFunction)(void (*)(void))wire_row, METH_FASTCALL,
      "(values, json_at, time_at, raw_at, index) -> the row as the SQLite writer process binds it."},
+    {"pack_raws", (PyCFunction)(void (*)(void))pack_raws, METH_FASTCALL,
+     "(items, start, raws, groups, layouts, layout, record_type) -> (stop, rows): pack_batch's records."},
     {"privmsg_rows", (PyCFunction)(void (*)(void))privmsg_rows, METH_FASTCALL,
      "(tags, channel, nick, text, received_at) -> the projection rows of a PRIVMSG."},
     {NULL, NULL, 0, NULL},

@@ -28,8 +28,7 @@ def json_text(value: Any) -> str | None:
     return None if value is None else orjson.dumps(value).decode()
 
 
-#: the compiled twins where built
-_json_text = speedup("json_text", json_text)
+#: the compiled twin where built
 _datetime_text = speedup("datetime_text", datetime_text)
 
 
@@ -37,7 +36,7 @@ def _converter(column: Any) -> Converter | None:
     if isinstance(column.type, schema.UTCDateTime):
         return _datetime_text
     if _is_json(column):
-        return _json_text
+        return json_text
     return None  # booleans bind as they are: sqlite3 stores True/False as 1/0
 
 

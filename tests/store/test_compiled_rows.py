@@ -1,11 +1,9 @@
 """The compiled twins of the recorder's row work (recorder/client/_speedups.c) against their
-pure-Python specifications: the PRIVMSG projection (projections._privmsg_rows_py), the JSON text
-of a JSON column (sqlite_bulk.json_text, i.e. orjson) and a row as the SQLite writer process
-binds it (sqlite_proc._wire_row_py). Same results, key order and types included, on every real
+pure-Python specifications: the PRIVMSG projection (projections._privmsg_rows_py) and a row as
+the SQLite writer process binds it, JSON columns as text (sqlite_proc._wire_row_py). Same results, key order and types included, on every real
 line, mutated real lines and generated input; the same exceptions where the twin raises."""
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta, timezone
 
 import orjson
@@ -15,7 +13,7 @@ from hypothesis import strategies as st
 
 from recorder.client import _speedups, speedups
 from recorder.client.irc import ParseError, parse_line
-from recorder.store import projections, sqlite_bulk, sqlite_proc
+from recorder.store import projections, sqlite_proc
 from tests.client.test_speedups import ANY_CHAR, SHARP_TEXT, same
 from tests.fuzz.mutations import PROFILE, REAL_LINES, mutated_line
 
@@ -25,11 +23,10 @@ AT = datetime(2024, 5, 1, 18, 0, 0, 123456, tzinfo=timezone.utc)
 def test_the_compiled_row_functions_are_the_ones_in_use() -> None:
     if not speedups.COMPILED:  # RECORDER_PURE_PYTHON (test_speedups fails if not asked for)
         assert projections._privmsg_rows is projections._privmsg_rows_py
-        assert sqlite_proc._wire_row is sqlite_proc._wire_row_py
+        assert sqlite_proc._pack_raws is sqlite_proc._pack_raws_py
         return
     assert projections._privmsg_rows is _speedups.privmsg_rows
-    assert sqlite_proc._wire_row is _speedups.wire_row
-    assert sqlite_bulk._json_text is _speedups.json_text
+    assert sqlite_proc._pack_raws is _speedups.pack_raws
 
 
 def _parts(line: str) -> tuple | None:
@@ -143,47 +140,6 @@ def test_privmsg_rows_refuses_wrong_types_without_crashing() -> None:
         _speedups.privmsg_rows({}, "c")
 
 
-# --- JSON text -------------------------------------------------------------------------------
-
-JSON_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70),
-                        st.floats(allow_nan=True), st.text(ANY_CHAR, max_size=12),
-                        st.sampled_from(["\x00\x1f\x7f\"\\/\u2028\b\f\n\r\t", "日本語 😀", ""]))
-JSON_VALUES = st.recursive(JSON_LEAVES, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.lists(inner, max_size=3).map(tuple),
-    st.dictionaries(st.one_of(st.text(ANY_CHAR, max_size=6), st.integers(0, 3)), inner, max_size=4)),
-    max_leaves=12)
-
-
-def _json_agrees(value: object) -> None:
-    try:
-        expected = sqlite_bulk.json_text(value)
-    except Exception as exc:  # orjson refuses it (a non-str key, a lone surrogate, 2**64, ...)
-        with pytest.raises(type(exc)):
-            _speedups.json_text(value)
-        return
-    assert same(_speedups.json_text(value), expected)
-
-
-@PROFILE
-@given(value=JSON_VALUES)
-def test_json_text_is_orjson_s(value: object) -> None:
-    _json_agrees(value)
-
-
-def test_json_text_on_edges() -> None:
-    class Sub(str):
-        pass
-
-    deep: list = []
-    for _ in range(300):
-        deep = [deep]
-    for value in [None, {}, [], (), 0, -1, 2**63 - 1, -2**63, 2**63, 2**64 - 1, 2**64, -2**63 - 1,
-                  True, False, 1.5, math.inf, "x" * 5000, {"a": "\ud800"}, {Sub("k"): Sub("v")},
-                  {1: "x"}, {"a": {"b": [1, {"c": None}]}}, deep, [[[[[[[]]]]]]] * 70,
-                  datetime(2024, 1, 1, tzinfo=timezone.utc), {"badges": {"subscriber": "12"}}]:
-        _json_agrees(value)
-
-
 # --- rows for the writer process -------------------------------------------------------------
 
 def _layouts() -> list[tuple[dict, tuple, tuple, int | None]]:
@@ -217,3 +173,130 @@ def test_wire_row_errors_are_its_twin_s() -> None:
     at = AT.astimezone(timezone(timedelta(hours=-5)))
     assert _speedups.wire_row({"at": at}, (), (0,), None, 1) == ["2024-05-01 18:00:00.123456", 1]
     assert orjson.loads(_speedups.wire_row({"b": {"k": "v"}}, (0,), (), None, 1)[0]) == {"k": "v"}
+
+
+JSON_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(),
+                        st.text(ANY_CHAR, max_size=12))
+JSON_VALUES = st.recursive(JSON_LEAVES, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.lists(inner, max_size=3).map(tuple),
+    st.dictionaries(st.one_of(st.text(ANY_CHAR, max_size=6), st.integers(0, 3)), inner, max_size=4)),
+    max_leaves=12)
+
+
+@PROFILE
+@given(values=st.lists(JSON_VALUES, min_size=1, max_size=3))
+def test_json_columns_go_to_the_writer_process_alike(values: list) -> None:
+    row = {f"c{i}": value for i, value in enumerate(values)}
+    json_at = tuple(range(len(values)))
+    try:
+        expected = sqlite_proc._wire_row_py(row, json_at, (), None, 3)
+    except Exception as exc:  # orjson refuses it (a non-str key, a lone surrogate, 2**64, ...)
+        with pytest.raises(type(exc)):
+            _speedups.wire_row(row, json_at, (), None, 3)
+        return
+    assert same(_speedups.wire_row(row, json_at, (), None, 3), expected)
+
+
+# --- a batch for the writer process ----------------------------------------------------------
+
+def _records(lines: list[str]) -> list:
+    from recorder.store.records import ConnectionEvent, RawRecord, SessionEnd
+
+    items: list = []
+    for n, line in enumerate(lines):
+        channel, command, error, rows = projections.project_line(line, AT + timedelta(microseconds=n))
+        items.append(RawRecord(AT, line, channel, command, 7, parse_error=error, rows=rows))
+        if n % 17 == 3:
+            items.append(ConnectionEvent(7, "joined", channel, None, AT))
+        if n % 29 == 5:
+            items.append(SessionEnd(7, AT))
+    return items
+
+
+def _both_packs(items: list, monkeypatch: pytest.MonkeyPatch) -> tuple[tuple, tuple]:
+    compiled = sqlite_proc.pack_batch(items)
+    with monkeypatch.context() as patch:
+        patch.setattr(sqlite_proc, "_pack_raws", sqlite_proc._pack_raws_py)
+        python = sqlite_proc.pack_batch(items)
+    return compiled, python
+
+
+def test_real_batches_are_packed_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = _records(REAL_LINES * 3)
+    compiled, python = _both_packs(items, monkeypatch)
+    assert compiled == python and compiled[1] == len(REAL_LINES) * 3
+    assert _both_packs(items[5:6], monkeypatch)[0] == _both_packs(items[5:6], monkeypatch)[1]
+    assert _both_packs([], monkeypatch)[0] == _both_packs([], monkeypatch)[1]
+
+
+def _pack_alike(items: list, start: int = 0) -> tuple:
+    """pack_raws and its twin on the same items, from fresh layouts: their results and lists."""
+    results = []
+    for function in (_speedups.pack_raws, sqlite_proc._pack_raws_py):
+        raws: list = []
+        groups: dict = {}
+        layouts: dict = {}
+
+        def layout(table: str, columns: tuple) -> tuple:
+            plan = layouts[(table, columns)] = sqlite_proc._layout(table, columns)
+            return plan
+
+        from recorder.store.records import RawRecord
+        results.append((function(items, start, raws, groups, layouts, layout, RawRecord), raws,
+                        list(groups.items())))
+    assert same(results[0], results[1])
+    return results[0]
+
+
+def test_rows_are_grouped_by_equal_columns_whatever_their_objects_or_form() -> None:
+    from recorder.store.records import RawRecord
+
+    def row(*columns: str) -> dict:
+        return {"".join(list(c)): "x" for c in columns}  # equal strings, new objects each time
+
+    base = ("channel", "login", "kind", "received_at")
+    tables = [("membership_events", row(*base)), ["membership_events", row(*base)],  # a list pair: as decoded from the spool
+              ("membership_events", row(*base[::-1])), ("membership_events", dict.fromkeys(base, None))]
+    many = [("notices", {c: None for c in combo})  # more column sets than the compiled cache holds
+            for combo in [("channel",), ("msg_id",), ("text",), ("channel", "msg_id"), ("channel", "text"),
+                          ("msg_id", "text"), ("channel", "msg_id", "text"), ("target_user_id",),
+                          ("channel", "target_user_id"), ("channel",), ("msg_id",)]]
+    for pair in tables:
+        pair[1]["received_at"] = AT
+    for rows in (tables, many, tables + many + tables):
+        (stop, count), raws, groups = _pack_alike([RawRecord(AT, "line", "c", "NOTICE", 1, rows=rows)])
+        assert (stop, count) == (1, len(rows))
+    # the same columns in the same order are one group, whatever objects name them
+    groups = _pack_alike([RawRecord(AT, "l", "c", "N", 1, rows=tables)])[2]
+    assert [len(group) for _, group in groups] == [3, 1]
+    # and the same column objects for two tables are two groups
+    same_columns = [(table, {"channel": "c", "received_at": AT}) for table in ("notices", "membership_events")]
+    groups = _pack_alike([RawRecord(AT, "l", "c", "N", 1, rows=same_columns)])[2]
+    assert [table for (table, _), _ in groups] == ["notices", "membership_events"]
+
+
+def test_packing_stops_at_the_first_item_of_another_kind() -> None:
+    items = _records(REAL_LINES[:6])
+    kinds = [type(i).__name__ for i in items]
+    first_other = next(n for n, k in enumerate(kinds) if k != "RawRecord")
+    assert _pack_alike(items)[0][0] == first_other
+    assert _pack_alike(items, first_other)[0] == (first_other, 0)
+    assert _pack_alike(items, len(items))[0] == (len(items), 0)
+
+
+def test_pack_raws_errors_are_raised_as_its_twin_raises_them() -> None:
+    from recorder.store.records import RawRecord
+
+    naive = RawRecord(datetime(2024, 1, 1), "l", "c", "N", 1)
+    bad_time = RawRecord(AT, "l", "c", "N", 1, rows=[("notices", {"received_at": datetime(2024, 1, 1)})])
+    bad_json = RawRecord(AT, "l", "c", "N", 1, rows=[("user_states", {"badges": {1: "x"}})])
+    not_dict = RawRecord(AT, "l", "c", "N", 1, rows=[("notices", ["channel"])])
+    for item in (naive, bad_time, bad_json, not_dict):
+        raised = []
+        for function in (_speedups.pack_raws, sqlite_proc._pack_raws_py):
+            with pytest.raises(Exception) as error:
+                function([item], 0, [], {}, {}, sqlite_proc._layout, RawRecord)
+            raised.append(error.type)
+        assert raised[0] is raised[1] or {raised[0], raised[1]} == {TypeError, AttributeError}, raised
+    with pytest.raises(TypeError):
+        _speedups.pack_raws((), 0, [], {}, {}, sqlite_proc._layout, RawRecord)
