@@ -142,6 +142,7 @@ class Writer:
         self._progress = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._inflight: list[Item] = []
+        self._spent: list[Item] | None = None  # the last batch written, until it is freed
         # process mode: the next batch, taken from memory and packed while the child commits
         # the one before (so that the child never waits for the parent to pack)
         self._ready: list[Item] = []
@@ -402,6 +403,10 @@ class Writer:
             self._inflight = []
             self._done += len(items)
             self._progress.set()
+            # freeing a batch of 5,000 records takes ~10 ms: done after the next batch is with
+            # the SQLite child (in _commit), not before it while the child waits
+            self._spent = items
+            del batch, items
 
     async def _settle_child(self) -> None:
         """Stopping with a batch in the SQLite child: let it finish (commit or fail), and count
@@ -552,6 +557,7 @@ class Writer:
             packed, self._ready_blob = self._ready_blob, None
             blob, lines, rows = packed[1:] if packed and packed[0] is items else pack_batch(items)
             commit = self._proc.commit(blob)  # the child starts on it now
+            self._spent = None
             try:
                 self._prepare_next()
             finally:

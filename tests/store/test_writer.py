@@ -277,6 +277,40 @@ async def test_stopping_while_the_child_commits_does_not_spool_the_batch_again(t
     await engine.dispose()
 
 
+async def test_a_written_batch_is_freed_only_once_the_next_is_with_the_child(tmp_path, monkeypatch):
+    # freeing 5,000 records took ~10 ms of the parent's time; done before the handover, the
+    # child waited for it after every batch
+    import gc
+    import weakref
+
+    from recorder.store import sqlite_proc
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
+    await upgrade_to_head(url)
+    engine = make_engine(url)
+    writer = Writer(engine, process=True, max_batch_lines=100)
+    await writer.start()
+    real_commit = sqlite_proc.SQLiteProcess.commit
+    handovers: list[bool] = []  # at each handover: is a record of the batch before still alive?
+    last: list[weakref.ref] = []
+
+    def commit(self, blob):
+        gc.collect()
+        handovers.append(bool(last) and last[0]() is not None)
+        last[:] = [weakref.ref(writer._inflight[0])]  # the batch handed over now
+        return real_commit(self, blob)
+
+    monkeypatch.setattr(sqlite_proc.SQLiteProcess, "commit", commit)
+    for i in range(400):
+        writer.submit(message_record(i))
+    await writer.flush()
+    gc.collect()
+    assert len(handovers) >= 4 and all(handovers[1:])
+    assert await scalar(engine, "SELECT count(*) FROM raw_lines") == 400
+    await writer.close()
+    await engine.dispose()
+
+
 async def test_a_burst_pauses_reading_until_a_batch_leaves_memory_and_nothing_spills(
         engine, make_writer, tmp_path):
     writer = make_writer(max_queue=50, max_batch_lines=20, max_pause=3600,
