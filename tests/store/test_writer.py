@@ -177,17 +177,23 @@ async def test_a_bad_record_in_a_later_batch_costs_only_its_own_rows(engine, mak
     await writer.close()
 
 
+async def _child_writer(tmp_path, **options):
+    """A started writer with a SQLite child process on a new chat.db, and its engine."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
+    await upgrade_to_head(url)
+    engine = make_engine(url)
+    writer = Writer(engine, process=True, **options)
+    await writer.start()
+    return engine, writer
+
+
 async def test_the_sqlite_child_process_killed_is_replaced_and_nothing_is_lost(tmp_path):
     import os
     import signal
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
-    await upgrade_to_head(url)
-    engine = make_engine(url)
     errors = []
-    writer = Writer(engine, process=True, retry_initial=0.05,
-                    on_error=lambda exc, detail: errors.append(detail))
-    await writer.start()
+    engine, writer = await _child_writer(tmp_path, retry_initial=0.05,
+                                         on_error=lambda exc, detail: errors.append(detail))
     first = writer._proc._proc.pid
     for i in range(100):
         writer.submit(message_record(i))
@@ -211,11 +217,7 @@ async def test_a_batch_the_child_committed_before_dying_is_not_written_twice(tmp
 
     from recorder.store import sqlite_proc
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
-    await upgrade_to_head(url)
-    engine = make_engine(url)
-    writer = Writer(engine, process=True, retry_initial=0.05)
-    await writer.start()
+    engine, writer = await _child_writer(tmp_path, retry_initial=0.05)
     real_commit = sqlite_proc.SQLiteProcess.commit
     state = {"killed": False}
 
@@ -285,11 +287,7 @@ async def test_a_written_batch_is_freed_only_once_the_next_is_with_the_child(tmp
 
     from recorder.store import sqlite_proc
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
-    await upgrade_to_head(url)
-    engine = make_engine(url)
-    writer = Writer(engine, process=True, max_batch_lines=100)
-    await writer.start()
+    engine, writer = await _child_writer(tmp_path, max_batch_lines=100)
     real_commit = sqlite_proc.SQLiteProcess.commit
     handovers: list[bool] = []  # at each handover: is a record of the batch before still alive?
     last: list[weakref.ref] = []
