@@ -30,6 +30,7 @@ import os
 import pickle
 import sqlite3
 import sys
+import threading
 from typing import Any, Callable, Iterable
 
 import orjson
@@ -41,6 +42,10 @@ from recorder.store.sqlite_bulk import datetime_text, json_text
 
 __all__ = ["SQLiteProcess", "pack_batch", "ChildLost"]
 
+#: longest wait for the thread writing to the child to start (see SQLiteProcess._send)
+HANDOVER_WAIT = 0.01
+#: records packed by one compiled call (see pack_batch)
+PACK_SLICE = 500
 _layouts: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, ...], tuple[int, ...], int | None]] = {}
 #: datetime -> SQLite's time text (the compiled twin where built: ~10x faster)
 _time_text = sqlite_bulk._datetime_text
@@ -129,10 +134,14 @@ def pack_batch(items: Iterable[Any]) -> tuple[bytes, int, int]:
     items = items if isinstance(items, list) else list(items)
     at = 0
     while at < len(items):
-        at, added = _pack_raws(items, at, raws, groups, _layouts, _layout, RawRecord)
+        # in slices: the thread that hands the last batch to the child needs the GIL now and
+        # then, and a compiled call never lets go of it (a whole batch held it ~20 ms)
+        piece = items[at:at + PACK_SLICE]
+        stop, added = _pack_raws(piece, 0, raws, groups, _layouts, _layout, RawRecord)
         rows += added
-        if at == len(items):
-            break
+        at += stop
+        if stop == len(piece):
+            continue
         item = items[at]
         if isinstance(item, ConnectionEvent):
             events.append((item.session_id, item.kind, item.channel, item.detail,
@@ -203,11 +212,17 @@ class SQLiteProcess:
             future.set_exception(_lost(EOFError("the SQLite writer process has exited")))
             return future
         self._pending.append(future)
-        self._sender.submit(self._write, self._input, len(blob).to_bytes(4, "big"), blob)
+        writing = threading.Event()
+        self._sender.submit(self._write, self._input, writing, len(blob).to_bytes(4, "big"), blob)
+        # The thread needs the GIL to start writing, and what this thread does next (freeing
+        # the last batch, packing the next) holds it for 10-40 ms at a time: the child waited
+        # that long for every batch. So let the thread get to its (GIL-free) write first.
+        writing.wait(HANDOVER_WAIT)
         return future
 
     @staticmethod
-    def _write(stream: Any, *parts: bytes) -> None:
+    def _write(stream: Any, writing: threading.Event, *parts: bytes) -> None:
+        writing.set()
         try:
             for part in parts:
                 view = memoryview(part)

@@ -229,6 +229,14 @@ def test_real_batches_are_packed_alike(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _both_packs([], monkeypatch)[0] == _both_packs([], monkeypatch)[1]
 
 
+def test_packing_in_slices_gives_the_message_of_one_piece(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = _records(REAL_LINES * 2)  # events at many places, some at the edge of a slice
+    whole = sqlite_proc.pack_batch(items)
+    for size in (1, 2, 3, 7, 16):
+        monkeypatch.setattr(sqlite_proc, "PACK_SLICE", size)
+        assert sqlite_proc.pack_batch(items) == whole
+
+
 def _pack_alike(items: list, start: int = 0) -> tuple:
     """pack_raws and its twin on the same items, from fresh layouts: their results and lists."""
     results = []
