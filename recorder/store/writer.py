@@ -403,9 +403,10 @@ class Writer:
             self._inflight = []
             self._done += len(items)
             self._progress.set()
-            # freeing a batch of 5,000 records takes ~10 ms: done after the next batch is with
-            # the SQLite child (in _commit), not before it while the child waits
-            self._spent = items
+            if self._proc is not None:
+                # freeing a batch of 5,000 records takes ~10 ms: done after the next batch is
+                # with the SQLite child (in _commit), not before it while the child waits
+                self._spent = items
             del batch, items
 
     async def _settle_child(self) -> None:
