@@ -456,17 +456,22 @@ json_text(PyObject *value)
     return text;
 }
 
+/* a column place (an int, negative from the end) -> 0 <= place < size, as list indexing takes it */
 static Py_ssize_t
-index_at(PyObject *places, Py_ssize_t i, Py_ssize_t size)
+place_in(PyObject *place, Py_ssize_t size)
 {
-    PyObject *item = PyTuple_GET_ITEM(places, i);
-    Py_ssize_t at = PyLong_Check(item) ? PyLong_AsSsize_t(item) : -1;
+    if (!PyIndex_Check(place)) {
+        PyErr_Format(PyExc_TypeError, "list indices must be integers, not %.100s",
+                     Py_TYPE(place)->tp_name);
+        return -1;
+    }
+    Py_ssize_t at = PyNumber_AsSsize_t(place, PyExc_IndexError);
     if (at == -1 && PyErr_Occurred())
         return -1;
     if (at < 0)
         at += size;
     if (at < 0 || at >= size) {
-        PyErr_SetString(PyExc_IndexError, "wire_row(): a column place out of range");
+        PyErr_SetString(PyExc_IndexError, "list index out of range");
         return -1;
     }
     return at;
@@ -483,45 +488,38 @@ make_wire_row(PyObject *module, PyObject *values, PyObject *json_at, PyObject *t
         return NULL;
     }
     Py_ssize_t size = PyDict_GET_SIZE(values), pos = 0, i = 0;
-    PyObject *row = PyList_New(size + (raw_at == Py_None));
+    PyObject *row = PyList_New(size); /* every slot filled before any other code runs */
     PyObject *key, *value;
     if (row == NULL)
         return NULL;
     while (PyDict_Next(values, &pos, &key, &value) && i < size)
         PyList_SET_ITEM(row, i++, Py_NewRef(value));
     for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(json_at); j++) {
-        Py_ssize_t at = index_at(json_at, j, size);
+        Py_ssize_t at = place_in(PyTuple_GET_ITEM(json_at, j), size);
         if (at < 0)
             goto error;
         PyObject *old = PyList_GET_ITEM(row, at);
         if (old == Py_None)
             continue;
         PyObject *text = json_text(old);
-        if (text == NULL)
+        if (text == NULL || PyList_SetItem(row, at, text))
             goto error;
-        PyList_SET_ITEM(row, at, text);
-        Py_DECREF(old);
     }
     for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(time_at); j++) {
-        Py_ssize_t at = index_at(time_at, j, size);
+        Py_ssize_t at = place_in(PyTuple_GET_ITEM(time_at, j), size);
         if (at < 0)
             goto error;
-        PyObject *old = PyList_GET_ITEM(row, at);
-        PyObject *text = datetime_text(module, old);
-        if (text == NULL)
+        PyObject *text = datetime_text(module, PyList_GET_ITEM(row, at));
+        if (text == NULL || PyList_SetItem(row, at, text))
             goto error;
-        PyList_SET_ITEM(row, at, text);
-        Py_DECREF(old);
     }
     if (raw_at == Py_None) {
-        PyList_SET_ITEM(row, size, Py_NewRef(index));
-    } else {
-        PyObject *places = PyTuple_Pack(1, raw_at);
-        Py_ssize_t at = places == NULL ? -1 : index_at(places, 0, size);
-        Py_XDECREF(places);
-        if (at < 0)
+        if (PyList_Append(row, index))
             goto error;
-        Py_SETREF(PyList_GET_ITEM(row, at), Py_NewRef(index));
+    } else {
+        Py_ssize_t at = place_in(raw_at, size);
+        if (at < 0 || PyList_SetItem(row, at, Py_NewRef(index)))
+            goto error;
     }
     return row;
 error:
@@ -539,13 +537,15 @@ wire_row(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return make_wire_row(module, args[0], args[1], args[2], args[3], args[4]);
 }
 
+static PyObject *S_one;
 static PyObject *A_session_id, *A_command, *A_line, *A_parse_error, *A_rows, *A_received_at,
     *A_channel;
 
 /* Where the rows of one (table, columns) go: their key, layout and group. One projection makes
  * the rows of a table with the same column objects in the same order, so the slot used last
  * for that table usually serves: checked column by column by identity, it saves making the
- * key tuple and hashing it twice a row. */
+ * key tuple and hashing it twice a row. (A slot keeps the group it found in `groups` for the
+ * call: the `layout` callable, the only code run meanwhile, must not rebind its entries.) */
 #define SLOTS 8
 typedef struct {
     PyObject *key, *plan, *group;
@@ -611,62 +611,60 @@ error:
     return NULL;
 }
 
-/* One raw record into pack_batch's raws and groups; the number of rows added (-1: error). */
+/* One raw record into pack_batch's raws and groups; the number of rows added (-1: error).
+ * Everything used across a call that may run Python code (attribute getters, the `layout`
+ * callable, a tzinfo) is held by a strong reference of our own. */
 static Py_ssize_t
 pack_record(PyObject *module, PyObject *item, PyObject *raws, Packer *p)
 {
     static PyObject **fields[] = {&A_session_id, &A_received_at, &A_channel, &A_command, &A_line,
                                   &A_parse_error};
-    Py_ssize_t added = 0;
-    PyObject *index = PyLong_FromSsize_t(PyList_GET_SIZE(raws));
-    PyObject *raw = PyTuple_New(6), *rows = NULL;
-    if (index == NULL || raw == NULL)
-        goto error;
+    PyObject *got[6] = {NULL}, *index = NULL, *raw = NULL, *rows = NULL;
+    Py_ssize_t added = -1;
     for (int f = 0; f < 6; f++) {
-        PyObject *value = PyObject_GetAttr(item, *fields[f]);
-        if (value != NULL && f == 1)
-            Py_SETREF(value, datetime_text(module, value));
-        if (value == NULL)
-            goto error;
-        PyTuple_SET_ITEM(raw, f, value);
+        got[f] = PyObject_GetAttr(item, *fields[f]);
+        if (got[f] != NULL && f == 1)
+            Py_SETREF(got[f], datetime_text(module, got[f]));
+        if (got[f] == NULL)
+            goto done;
     }
-    if (PyList_Append(raws, raw))
-        goto error;
+    raw = PyTuple_Pack(6, got[0], got[1], got[2], got[3], got[4], got[5]);
+    index = PyLong_FromSsize_t(PyList_GET_SIZE(raws));
+    if (raw == NULL || index == NULL || PyList_Append(raws, raw))
+        goto done;
     PyObject *given = PyObject_GetAttr(item, A_rows);
-    rows = given == NULL ? NULL : PySequence_Fast(given, "a record's rows must be a sequence");
+    rows = given == NULL ? NULL : PySequence_List(given); /* our own copy of the list */
     Py_XDECREF(given);
     if (rows == NULL)
-        goto error;
-    for (Py_ssize_t r = 0; r < PySequence_Fast_GET_SIZE(rows); r++) {
-        PyObject *pair = PySequence_Fast(PySequence_Fast_GET_ITEM(rows, r), "a row must be (table, values)");
-        if (pair == NULL)
-            goto error;
+        goto done;
+    for (Py_ssize_t r = 0; r < PyList_GET_SIZE(rows); r++) {
+        PyObject *pair = PySequence_Tuple(PyList_GET_ITEM(rows, r)); /* our own (table, values) */
         PyObject *row = NULL;
-        if (PySequence_Fast_GET_SIZE(pair) != 2 || !PyDict_Check(PySequence_Fast_GET_ITEM(pair, 1))) {
+        if (pair == NULL)
+            goto done;
+        if (PyTuple_GET_SIZE(pair) != 2 || !PyDict_Check(PyTuple_GET_ITEM(pair, 1))) {
             PyErr_SetString(PyExc_TypeError, "a row must be (table, values: dict)");
         } else {
-            Slot *slot = find_slot(p, PySequence_Fast_GET_ITEM(pair, 0), PySequence_Fast_GET_ITEM(pair, 1));
+            Slot *slot = find_slot(p, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1));
             row = slot == NULL ? NULL
-                : make_wire_row(module, PySequence_Fast_GET_ITEM(pair, 1), PyTuple_GET_ITEM(slot->plan, 0),
+                : make_wire_row(module, PyTuple_GET_ITEM(pair, 1), PyTuple_GET_ITEM(slot->plan, 0),
                                 PyTuple_GET_ITEM(slot->plan, 1), PyTuple_GET_ITEM(slot->plan, 2), index);
             if (row != NULL && PyList_Append(slot->group, row))
                 Py_CLEAR(row);
         }
         Py_DECREF(pair);
         if (row == NULL)
-            goto error;
+            goto done;
         Py_DECREF(row);
-        added++;
     }
-    Py_DECREF(rows);
-    Py_DECREF(raw);
-    Py_DECREF(index);
-    return added;
-error:
+    added = PyList_GET_SIZE(rows);
+done:
+    for (int f = 0; f < 6; f++)
+        Py_XDECREF(got[f]);
     Py_XDECREF(rows);
     Py_XDECREF(raw);
     Py_XDECREF(index);
-    return -1;
+    return added;
 }
 
 /* (items, start, raws, groups, layouts, layout, record_type) -> (stop, rows): pack_batch's work
@@ -685,7 +683,11 @@ pack_raws(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t at = PyLong_AsSsize_t(args[1]), rows = 0;
     if (at == -1 && PyErr_Occurred())
         return NULL;
-    for (; at >= 0 && at < PyList_GET_SIZE(items); at++) {
+    if (at < 0) {
+        PyErr_SetString(PyExc_ValueError, "pack_raws(): start must be >= 0");
+        return NULL;
+    }
+    for (; at < PyList_GET_SIZE(items); at++) {
         PyObject *item = Py_NewRef(PyList_GET_ITEM(items, at));
         int is_record = PyObject_IsInstance(item, args[6]);
         Py_ssize_t added = is_record > 0 ? pack_record(module, item, args[2], &p) : 0;
@@ -739,7 +741,7 @@ static struct {
     {&T_emote_usages, "emote_usages"}, {&M_lower, "lower"},
     {&A_session_id, "session_id"}, {&A_command, "command"}, {&A_line, "line"},
     {&A_parse_error, "parse_error"}, {&A_rows, "rows"}, {&A_received_at, "received_at"},
-    {&A_channel, "channel"},
+    {&A_channel, "channel"}, {&S_one, "1"},
 };
 
 /* tags.get(key) as a borrowed reference (None when missing; NULL: an error is set) */
@@ -757,8 +759,12 @@ tag_flag(PyObject *tags, PyObject *key)
     PyObject *value = tag_get(tags, key);
     if (value == NULL)
         return -1;
-    return PyUnicode_Check(value) && PyUnicode_GET_LENGTH(value) == 1
-           && PyUnicode_READ_CHAR(value, 0) == '1';
+    if (PyUnicode_CheckExact(value))
+        return PyUnicode_GET_LENGTH(value) == 1 && PyUnicode_READ_CHAR(value, 0) == '1';
+    Py_INCREF(value);
+    int equal = PyObject_RichCompareBool(value, S_one, Py_EQ);
+    Py_DECREF(value);
+    return equal;
 }
 
 /* text[start:end] is one or more ASCII digits */
@@ -897,76 +903,91 @@ set_flag(PyObject *row, PyObject *column, PyObject *tags, PyObject *key)
     return flag < 0 ? -1 : PyDict_SetItem(row, column, flag ? Py_True : Py_False);
 }
 
+/* tags.get(key) as a reference of our own (None when missing; NULL: an error is set) */
 static PyObject *
-str_or_none(PyObject *value, const char *what)
+tag_own(PyObject *tags, PyObject *key)
 {
-    if (value == NULL || value == Py_None || PyUnicode_Check(value))
-        return value;
-    PyErr_Format(PyExc_TypeError, "privmsg_rows(): %s must be a str or None", what);
-    return NULL;
+    return Py_XNewRef(tag_get(tags, key));
 }
 
 /* parse_badges(tags.get(key)) */
 static PyObject *
 badges_of(PyObject *module, PyObject *tags, PyObject *key)
 {
-    PyObject *value = str_or_none(tag_get(tags, key), "a badges tag");
-    return value == NULL ? NULL : parse_badges(module, value);
+    PyObject *value = tag_own(tags, key);
+    if (value == NULL)
+        return NULL;
+    PyObject *badges = parse_badges(module, value);
+    Py_DECREF(value);
+    return badges;
 }
 
-/* (tags, channel, nick, text, received_at) -> the rows of a PRIVMSG (projections._privmsg_rows_py) */
+/* a tag whose value is read as text when it is truthy: 1 (use it), 0 (falsy: leave it), -1 */
+static int
+truthy_text(PyObject *value, const char *what)
+{
+    int truth = PyObject_IsTrue(value);
+    if (truth > 0 && !PyUnicode_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "privmsg_rows(): %s must be a str", what);
+        return -1;
+    }
+    return truth;
+}
+
+/* (tags, channel, nick, text, received_at) -> the rows of a PRIVMSG (projections._privmsg_rows_py;
+ * tags: an exact dict, the parser's). Values taken from `tags` are held by references of our
+ * own: code that runs meanwhile (a __bool__, nick.lower(), a key's __eq__) may change it. */
 static PyObject *
 privmsg_rows(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 5 || !PyDict_Check(args[0]) || !PyUnicode_Check(args[3])) {
+    if (nargs != 5 || !PyDict_CheckExact(args[0]) || !PyUnicode_Check(args[3])) {
         PyErr_SetString(PyExc_TypeError, "privmsg_rows(tags: dict, channel, nick, text: str, received_at)");
         return NULL;
     }
     PyObject *tags = args[0], *channel = args[1], *nick = args[2], *received_at = args[4];
-    PyObject *message_id = tag_get(tags, K_id);
-    if (message_id == NULL)
-        return NULL;
-    int has_id = PyObject_IsTrue(message_id), has_channel = PyObject_IsTrue(channel);
-    if (has_id < 0 || has_channel < 0)
-        return NULL;
-    if (!has_id || !has_channel)
-        return PyList_New(0);
-    if (str_or_none(nick, "nick") == NULL)
-        return NULL;
-    PyObject *emotes_tag = str_or_none(tag_get(tags, K_emotes), "the emotes tag");
-    PyObject *bits = str_or_none(tag_get(tags, K_bits), "the bits tag");
-    PyObject *ts = tag_get(tags, K_tmi_sent_ts);
-    if (emotes_tag == NULL || bits == NULL || ts == NULL)
-        return NULL;
-    int is_action;
-    PyObject *text = strip_action(args[3], &is_action);
-    PyObject *sent = text == NULL ? NULL : sent_at(module, ts);
-    PyObject *row = NULL, *found = NULL, *counts = NULL, *login = NULL, *rows = NULL, *item;
-    if (sent == NULL)
+    PyObject *message_id = NULL, *emotes_tag = NULL, *bits = NULL, *ts = NULL, *text = NULL,
+             *sent = NULL, *login = NULL, *found = NULL, *counts = NULL, *row = NULL,
+             *display = NULL, *rows = NULL, *item;
+    int truth, is_action, use_emotes, use_bits;
+    if ((message_id = tag_own(tags, K_id)) == NULL || (truth = PyObject_IsTrue(message_id)) < 0)
         goto error;
-    login = nick != Py_None && PyUnicode_GET_LENGTH(nick) ? PyObject_CallMethodNoArgs(nick, M_lower)
-                                                         : Py_NewRef(Py_None);
+    if (truth && (truth = PyObject_IsTrue(channel)) < 0)
+        goto error;
+    if (!truth) { /* not message_id or not channel */
+        Py_DECREF(message_id);
+        return PyList_New(0);
+    }
+    if ((emotes_tag = tag_own(tags, K_emotes)) == NULL || (ts = tag_own(tags, K_tmi_sent_ts)) == NULL
+            || (bits = tag_own(tags, K_bits)) == NULL)
+        goto error;
+    if ((text = strip_action(args[3], &is_action)) == NULL || (sent = sent_at(module, ts)) == NULL)
+        goto error;
+    if ((use_emotes = truthy_text(emotes_tag, "the emotes tag")) < 0 || (truth = PyObject_IsTrue(nick)) < 0)
+        goto error;
+    login = truth ? PyObject_CallMethodNoArgs(nick, M_lower) : Py_NewRef(Py_None);
     found = PyList_New(0);
     counts = PyDict_New();
     row = _PyDict_NewPresized(23);
     if (login == NULL || found == NULL || counts == NULL || row == NULL)
         goto error;
-    if (emotes_tag != Py_None && PyUnicode_GET_LENGTH(emotes_tag)
-            && scan_emotes(emotes_tag, text, found, counts))
+    if (use_emotes && scan_emotes(emotes_tag, text, found, counts))
         goto error;
-    PyObject *display = PyDict_GetItemWithError(tags, K_display_name);
-    if (display == NULL && PyErr_Occurred())
+    if ((use_bits = truthy_text(bits, "the bits tag")) < 0)
         goto error;
-    int bits_given = bits != Py_None && PyUnicode_GET_LENGTH(bits)
-                     && ascii_digits(PyUnicode_KIND(bits), PyUnicode_DATA(bits), 0, PyUnicode_GET_LENGTH(bits));
+    use_bits = use_bits && PyUnicode_KIND(bits) == PyUnicode_1BYTE_KIND
+               && ascii_digits(PyUnicode_KIND(bits), PyUnicode_DATA(bits), 0, PyUnicode_GET_LENGTH(bits));
     if (PyDict_SetItem(row, K_id, message_id) || PyDict_SetItem(row, C_channel, channel)
             || set_tag(row, C_room_id, tags, K_room_id) || set_tag(row, C_user_id, tags, K_user_id)
-            || PyDict_SetItem(row, C_login, login)
-            || PyDict_SetItem(row, C_display_name, display ? display : login)
-            || PyDict_SetItem(row, C_text, text)
+            || PyDict_SetItem(row, C_login, login))
+        goto error;
+    display = PyDict_GetItemWithError(tags, K_display_name);
+    if (display == NULL && PyErr_Occurred())
+        goto error;
+    display = Py_NewRef(display != NULL ? display : login);
+    if (PyDict_SetItem(row, C_display_name, display) || PyDict_SetItem(row, C_text, text)
             || PyDict_SetItem(row, C_is_action, is_action ? Py_True : Py_False)
             || PyDict_SetItem(row, C_sent_at, sent) || PyDict_SetItem(row, C_received_at, received_at)
-            || set_new(row, K_bits, bits_given ? PyLong_FromUnicodeObject(bits, 10) : PyLong_FromLong(0))
+            || set_new(row, K_bits, use_bits ? PyLong_FromUnicodeObject(bits, 10) : PyLong_FromLong(0))
             || set_tag(row, K_color, tags, K_color)
             || set_new(row, K_badges, badges_of(module, tags, K_badges))
             || set_new(row, C_badge_info, badges_of(module, tags, K_badge_info))
@@ -988,7 +1009,7 @@ privmsg_rows(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_DECREF(item);
     Py_ssize_t pos = 0;
     PyObject *emote_id, *tally;
-    while (PyDict_Next(counts, &pos, &emote_id, &tally)) {
+    while (PyDict_Next(counts, &pos, &emote_id, &tally)) { /* counts is ours: no code runs on it */
         PyObject *usage = Py_BuildValue("{OOOOOOOOOOOO}", C_message_id, message_id, C_emote_id,
                                         emote_id, C_channel, channel, C_emote_name,
                                         PyList_GET_ITEM(tally, 0), C_sent_at, sent, C_count,
@@ -1001,22 +1022,22 @@ privmsg_rows(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         Py_DECREF(item);
     }
-    Py_DECREF(text);
-    Py_DECREF(sent);
-    Py_DECREF(login);
-    Py_DECREF(found);
-    Py_DECREF(counts);
-    Py_DECREF(row);
-    return rows;
+    goto done;
 error:
+    Py_CLEAR(rows);
+done:
+    Py_XDECREF(message_id);
+    Py_XDECREF(emotes_tag);
+    Py_XDECREF(bits);
+    Py_XDECREF(ts);
     Py_XDECREF(text);
     Py_XDECREF(sent);
     Py_XDECREF(login);
     Py_XDECREF(found);
     Py_XDECREF(counts);
     Py_XDECREF(row);
-    Py_XDECREF(rows);
-    return NULL;
+    Py_XDECREF(display);
+    return rows;
 }
 
 static PyMethodDef methods[] = {

@@ -91,8 +91,9 @@ def _privmsg(msg: PrivMsg, received_at: datetime) -> list[Row]:
     # (the record's descriptors read the same keys; test_projections checks they agree).
     line = msg.line
     params = line.params
-    return _privmsg_rows(line.tags, line.channel, line.nick, params[1] if len(params) > 1 else "",
-                         received_at)
+    tags = line.tags
+    rows = _privmsg_rows if type(tags) is dict else _privmsg_rows_py  # the twin takes dicts only
+    return rows(tags, line.channel, line.nick, params[1] if len(params) > 1 else "", received_at)
 
 
 def _usernotice(ev: UserNotice, received_at: datetime) -> list[Row]:

@@ -89,6 +89,8 @@ def _pack_raws_py(items: list, start: int, raws: list[tuple], groups: dict[tuple
     item that is not a ``record_type``: each record's values onto ``raws``, each of its rows
     onto the group of its (table, columns), ``layouts`` (else ``layout``) saying where the
     row's JSON, times and ``raw_line_id`` are. (Where it stopped, the number of rows.)"""
+    if start < 0:
+        raise ValueError("pack_raws(): start must be >= 0")
     rows = 0
     for at in range(start, len(items)):
         item = items[at]

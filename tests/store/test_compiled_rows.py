@@ -130,14 +130,103 @@ def test_a_repeated_emote_is_one_usage_row_named_by_its_first_range() -> None:
     assert rows[0][1]["login"] == "n" and rows[0][1]["display_name"] == "n"
 
 
-def test_privmsg_rows_refuses_wrong_types_without_crashing() -> None:
+def _both_raise(compiled: object, python: object, *args: object) -> None:
+    """Both refuse ``args``: by the same exception, or by TypeError where Python reaches for a
+    missing method (AttributeError)."""
+    raised = []
+    for function in (compiled, python):
+        with pytest.raises(Exception) as error:
+            function(*args)  # type: ignore[operator]
+        raised.append(error.type)
+    assert raised[0] is raised[1] or (raised[0], raised[1]) == (TypeError, AttributeError), raised
+
+
+def test_privmsg_rows_refuses_wrong_types_as_its_twin_does() -> None:
     for args in [({"id": "m", "emotes": 5}, "c", "n", "t", AT), ({"id": "m", "bits": 5}, "c", "n", "t", AT),
                  ({"id": "m", "badges": 5}, "c", "n", "t", AT), ({"id": "m", "tmi-sent-ts": 5}, "c", "n", "t", AT),
-                 ({"id": "m"}, "c", 5, "t", AT), ([], "c", "n", "t", AT), ({"id": "m"}, "c", "n", 5, AT)]:
-        with pytest.raises(TypeError):
-            _speedups.privmsg_rows(*args)
+                 ({"id": "m"}, "c", 5, "t", AT), ({"id": "m"}, "c", "n", 5, AT),
+                 ({"id": "m", "bits": "9" * 5000}, "c", "n", "t", AT)]:  # past int()'s digit limit
+        _both_raise(_speedups.privmsg_rows, projections._privmsg_rows_py, *args)
+    for falsy in (0, "", None, []):  # falsy values are left alone by both, whatever their type
+        _agree({"id": "m", "emotes": falsy, "bits": falsy}, "c", falsy, "t", AT)
+    with pytest.raises(TypeError):
+        _speedups.privmsg_rows([], "c", "n", "t", AT)
     with pytest.raises(TypeError):
         _speedups.privmsg_rows({}, "c")
+
+
+def test_a_dict_subclass_goes_to_the_python_twin() -> None:
+    class Tags(dict):
+        def get(self, key, default=None):  # type: ignore[override]
+            return "X" if key == "color" else super().get(key, default)
+
+    message = parse_line("@id=m;color=#FFF :n!n@n PRIVMSG #c :hi")
+    object.__setattr__(message, "_tags", Tags(message.tags))
+    from recorder.client.events import parse_event
+
+    rows = projections.project(parse_event(message), AT)
+    assert rows[0][1]["color"] == "X"
+    with pytest.raises(TypeError):
+        _speedups.privmsg_rows(Tags(id="m"), "c", "n", "t", AT)
+
+
+def test_code_run_meanwhile_cannot_pull_values_from_under_it() -> None:
+    # tag values held across code that may change the tags (a __bool__, nick.lower(), a key's
+    # __eq__): the compiled function holds its own references (these crashed it once)
+    class Clears:
+        def __init__(self, tags: dict) -> None:
+            self.tags = tags
+
+        def __bool__(self) -> bool:
+            self.tags.clear()
+            return True
+
+    def cleared_by_bool() -> dict:
+        tags: dict = {"emotes": "1:0-1", "display-name": "D" * 50, "bits": "100"}
+        tags["id"] = Clears(tags)
+        return tags
+
+    results = [function(cleared_by_bool(), "c", "n", "hi", AT)
+               for function in (_speedups.privmsg_rows, projections._privmsg_rows_py)]
+    for rows in results:  # all read after the clearing: nothing left but the id held
+        rows[0][1].pop("id")
+        rows[0][1].pop("tags")
+    assert same(results[0], results[1]) and results[0][0][1]["display_name"] == "n"
+
+    def lowering_changes_them() -> tuple[dict, str]:
+        tags = {"id": "m", "emotes": "1:0-1," + "2:0-0," * 20, "display-name": "D" * 50}
+
+        class Nick(str):
+            def lower(self) -> str:  # type: ignore[override]
+                tags["emotes"] = "x" * 100
+                tags.pop("display-name", None)
+                return "nick"
+        return tags, Nick("Nick")
+
+    def colliding_key_changes_them() -> tuple[dict, str]:
+        class Collides:
+            armed = False
+
+            def __hash__(self) -> int:
+                return hash("room-id")
+
+            def __eq__(self, other: object) -> bool:
+                if Collides.armed:
+                    tags.pop("display-name", None)
+                return False
+        tags: dict = {"id": "m", Collides(): 1, "display-name": "D" * 50, "room-id": "5"}
+        Collides.armed = True
+        return tags, "n"
+
+    for case in (lowering_changes_them, colliding_key_changes_them):
+        results = []
+        for function in (_speedups.privmsg_rows, projections._privmsg_rows_py):
+            tags, nick = case()
+            rows = function(tags, "c", nick, "hi there", AT)
+            rows[0][1].pop("tags")  # (holds the case's own key objects)
+            results.append(rows)
+        assert same(results[0], results[1]), case.__name__
+        assert results[0][0][1]["display_name"] == "nick" if case is lowering_changes_them else "n"
 
 
 # --- rows for the writer process -------------------------------------------------------------
@@ -308,3 +397,30 @@ def test_pack_raws_errors_are_raised_as_its_twin_raises_them() -> None:
         assert raised[0] is raised[1] or {raised[0], raised[1]} == {TypeError, AttributeError}, raised
     with pytest.raises(TypeError):
         _speedups.pack_raws((), 0, [], {}, {}, sqlite_proc._layout, RawRecord)
+
+
+def test_a_layout_that_changes_the_row_cannot_pull_it_from_under_packing() -> None:
+    from recorder.store.records import RawRecord
+
+    pair = ["notices", {"channel": "c", "received_at": AT}]
+
+    def layout(table: str, columns: tuple) -> tuple:
+        pair.clear()  # the row list (as decoded from the spool) emptied meanwhile
+        return sqlite_proc._layout(table, columns)
+
+    raws: list = []
+    groups: dict = {}
+    stop, added = _speedups.pack_raws([RawRecord(AT, "l", "c", "N", 1, rows=[pair])], 0, raws,
+                                      groups, {}, layout, RawRecord)
+    assert (stop, added) == (1, 1) and [len(g) for g in groups.values()] == [1]
+
+
+def test_column_places_are_read_as_list_indexing_reads_them() -> None:
+    values = {"a": 1, "b": [2]}
+    for places in [((None,), (), None), ((), ("x",), None), ((), (), "x"), ((2**70,), (), None),
+                   ((5,), (), None), ((), (), -3)]:
+        _both_raise(_speedups.wire_row, sqlite_proc._wire_row_py, values, *places, 0)
+    assert _speedups.wire_row(values, (True,), (), 0, 7) == sqlite_proc._wire_row_py(values, (True,), (), 0, 7)
+    for function in (_speedups.pack_raws, sqlite_proc._pack_raws_py):
+        with pytest.raises(ValueError):
+            function([], -1, [], {}, {}, sqlite_proc._layout, object)
