@@ -387,6 +387,7 @@ class Writer:
                 return None
             else:
                 wait = None
+            self._spent = None  # nothing to hand over now: free the last batch while waiting
             self._wakeup.clear()
             try:
                 await asyncio.wait_for(self._wakeup.wait(), wait)

@@ -304,6 +304,7 @@ async def test_a_written_batch_is_freed_only_once_the_next_is_with_the_child(tmp
     await writer.flush()
     gc.collect()
     assert len(handovers) >= 4 and all(handovers[1:])
+    await wait_for(lambda: writer._spent is None)  # idle: the last batch is not kept either
     assert await scalar(engine, "SELECT count(*) FROM raw_lines") == 400
     await writer.close()
     await engine.dispose()
