@@ -25,6 +25,8 @@ from recorder.gctune import tune_gc
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
+#: batches of this many bytes committed ask the checkpointer for a checkpoint (~3,000 lines)
+CHECKPOINT_BYTES = 4 * 1024 * 1024
 #: Stands for the batch's first raw line id in the SQL the parent sends.
 RAW_BASE = "__raw_base__"
 RAW_SQL = ("INSERT INTO raw_lines (session_id, received_at, channel, command, line, parse_error) "
@@ -91,7 +93,8 @@ def commit(con: sqlite3.Connection, blob: bytes) -> int | None:
 
 class Checkpointer:
     """Copies committed WAL frames into the database file from a thread of its own, with its
-    own connection, after each commit (``poke``), while the writer goes on with the next batch.
+    own connection, when asked (``poke``: after every ``CHECKPOINT_BYTES`` of batches), while
+    the writer goes on with the next batch.
 
     SQLite's automatic checkpoint runs inside the COMMIT that takes the WAL past 1,000 pages,
     and the writer waited for it (copy and fsync): COMMITs took 0.25 s of every 50,000 lines
@@ -160,13 +163,17 @@ def serve(path: str, requests: BinaryIO, replies: BinaryIO) -> None:
 
 def _serve(con: sqlite3.Connection, requests: BinaryIO, replies: BinaryIO,
            checkpointer: Checkpointer) -> None:
+    unchecked = 0  # bytes of batches committed since the checkpointer was last asked
     while (header := _read(requests, 4)) is not None:
         blob = _read(requests, int.from_bytes(header, "big"))
         if blob is None:
             break
         try:
             reply = {"first": commit(con, blob) if blob else None}
-            checkpointer.poke()
+            unchecked += len(blob)
+            if unchecked >= CHECKPOINT_BYTES:  # not after every quiet batch: each one fsyncs
+                checkpointer.poke()
+                unchecked = 0
         except sqlite3.OperationalError as exc:  # locked, I/O: the parent retries
             reply = {"error": [type(exc).__name__, str(exc), True]}
         except Exception as exc:  # the values: a constraint, a type, bad text

@@ -52,3 +52,35 @@ def test_a_checkpointer_never_poked_does_nothing_and_stops(tmp_path: Path) -> No
     checkpointer.stop()
     assert checkpointer.done == 0 and _in_the_file_alone(path, tmp_path) == 0
     con.close()
+
+
+def test_the_writer_asks_for_a_checkpoint_per_few_megabytes_not_per_batch(tmp_path: Path,
+                                                                          monkeypatch) -> None:
+    # a checkpoint fsyncs the file: after every quiet 250 ms batch that would be a sync
+    # four times a second for as long as the recorder runs
+    import io
+
+    import orjson
+
+    from recorder.store import sqlite_child
+    from recorder.store.sqlite_child import _serve
+
+    class Counting:
+        pokes = 0
+
+        def poke(self) -> None:
+            self.pokes += 1
+
+    path = tmp_path / "chat.db"
+    con = _write(path, 0)
+    con.execute("CREATE TABLE raw_lines (id INTEGER PRIMARY KEY, session_id, received_at, channel, "
+                "command, line, parse_error)")
+    monkeypatch.setattr(sqlite_child, "CHECKPOINT_BYTES", 10_000)
+    blob = orjson.dumps([[[None, "2024-01-01 00:00:00.000000", "c", "PRIVMSG", "x" * 900, None]],
+                         [], [], []])
+    requests = io.BytesIO(b"".join(len(blob).to_bytes(4, "big") + blob for _ in range(50)))
+    counting = Counting()
+    _serve(con, requests, io.BytesIO(), counting)  # type: ignore[arg-type]
+    assert con.execute("SELECT count(*) FROM raw_lines").fetchone()[0] == 50
+    assert counting.pokes == len(blob) * 50 // 10_000  # one per 10,000 bytes of batches
+    con.close()
