@@ -5,13 +5,13 @@ SQLAlchemy. Shared by the live writer and ``recorder rebuild``.
 """
 from __future__ import annotations
 
-from typing import Any
+from functools import lru_cache
+from typing import Any, Callable
 
-from sqlalchemy import JSON, insert, text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from recorder.store import schema, sqlite_bulk
-from recorder.store.sqlite_bulk import json_text
 
 __all__ = ["insert_groups", "escape_text"]
 
@@ -45,25 +45,29 @@ def _insert_statement(name: str, dialect: str) -> Any:
     return dialect_insert(table).on_conflict_do_nothing(index_elements=list(keys))
 
 
-async def _copy_rows(conn: AsyncConnection, name: str, rows: list[dict]) -> None:
-    """PostgreSQL bulk path: COPY into a per-connection staging table, then one
-    ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` into the real table."""
+@lru_cache(maxsize=64)
+def _copy_plan(name: str) -> tuple[tuple[str, ...], frozenset[str], Callable[[dict], tuple]]:
+    """A table's COPY columns (all but an autoincrement id), as a set, and ``row -> record``."""
     if name not in schema.PROJECTION_TABLES:
         raise ValueError(f"not a projection table: {name!r}")
     table = schema.metadata.tables[name]
-    columns = [c for c in table.c if not (c.name == "id" and c.autoincrement is True)]
-    names = [c.name for c in columns]
-    unknown = {k for row in rows for k in row} - set(names)
+    names = tuple(c.name for c in table.c if not (c.name == "id" and c.autoincrement is True))
+    return names, frozenset(names), sqlite_bulk._row_function(table, names, sqlite_bulk.json_converter)
+
+
+async def _copy_rows(conn: AsyncConnection, name: str, rows: list[dict]) -> None:
+    """PostgreSQL bulk path: COPY into a per-connection staging table, then one
+    ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` into the real table."""
+    names, known, record = _copy_plan(name)
+    unknown = set().union(*rows) - known
     if unknown:
         raise ValueError(f"{name} has no column(s) {sorted(unknown)}")
-    json_cols = {c.name for c in columns if isinstance(c.type, JSON)}
     stage, cols = f"_stage_{name}", ", ".join(f'"{n}"' for n in names)
     await conn.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS "
                             f"AS SELECT {cols} FROM {name} WITH NO DATA"))
-    records = [tuple(json_text(row.get(n)) if n in json_cols
-                     else row.get(n) for n in names) for row in rows]
+    records = [record(row) for row in rows]
     driver = (await conn.get_raw_connection()).driver_connection
-    await driver.copy_records_to_table(stage, columns=names, records=records)
+    await driver.copy_records_to_table(stage, columns=list(names), records=records)
     keys = schema.CONFLICT_KEYS.get(name)
     conflict = f" ON CONFLICT ({', '.join(keys)}) DO NOTHING" if keys else ""
     await conn.execute(text(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {stage}{conflict}"))

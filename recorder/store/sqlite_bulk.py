@@ -65,12 +65,19 @@ def _plan(name: str, columns: tuple[str, ...],
     return sql, _row_function(table, columns)
 
 
-def _row_function(table: Any, columns: tuple[str, ...]) -> Callable[[dict], tuple]:
-    """``row -> tuple`` for these columns, as one generated expression (no per-value loop)."""
+def json_converter(column: Any) -> Converter | None:
+    """For drivers that take datetimes as they are (asyncpg): JSON columns as text only."""
+    return json_text if _is_json(column) else None
+
+
+def _row_function(table: Any, columns: tuple[str, ...],
+                  converter: Callable[[Any], Converter | None] = _converter) -> Callable[[dict], tuple]:
+    """``row -> tuple`` for these columns, each value through ``converter(column)`` when it
+    gives one, as one generated expression (no per-value loop)."""
     env: dict[str, Any] = {}
     parts = []
     for index, column in enumerate(columns):
-        conv = _converter(table.c[column])
+        conv = converter(table.c[column])
         getter = f"get({column!r})"
         if conv is None:
             parts.append(getter)
