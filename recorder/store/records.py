@@ -22,7 +22,7 @@ __all__ = ["RawRecord", "ConnectionEvent", "SessionEnd", "Item", "encode_item", 
            "decode_item"]
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class RawRecord:
     """One line as received, plus the projection rows (``(table, values)`` without
     ``raw_line_id``) that the projection function made of it."""
@@ -36,7 +36,7 @@ class RawRecord:
     rows: list[tuple[str, dict]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class ConnectionEvent:
     session_id: int | None
     kind: str
@@ -45,7 +45,7 @@ class ConnectionEvent:
     at: datetime
 
 
-@dataclass
+@dataclass(slots=True)
 class SessionEnd:
     session_id: int
     at: datetime
