@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timezone
 
 import pytest
 from sqlalchemy import select
