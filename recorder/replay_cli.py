@@ -56,7 +56,7 @@ def add_rebuild(sub: Any) -> None:
     p.add_argument("--batch", type=int, default=5000, help="raw lines per transaction (default 5000)")
     p.add_argument("--workers", type=int, default=None,
                    help="processes projecting batches while this one inserts (default: 1 when "
-                        "the machine has more than one CPU, else 0)")
+                        "the machine has more than 2 CPUs, else 0)")
     p.set_defaults(func=run_rebuild)
 
 

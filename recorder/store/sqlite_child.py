@@ -62,15 +62,17 @@ def sqlite_pragmas(connection: Any, _record: Any = None) -> None:
     cursor.close()
 
 
-def unpack_batch(blob: bytes) -> tuple[list, list[tuple[str, list]], list, list]:
+def unpack_batch(blob: bytes) -> list:
     """A ``pack_batch`` message as values ready to bind: raw lines, (SQL, rows) per statement,
-    connection events, session ends (times come as the text stored)."""
+    connection events, session ends (times come as the text stored), and optionally more
+    (SQL, parameters) to run last (``recorder rebuild``'s progress mark)."""
     return orjson.loads(blob) if blob[:1] == b"[" else pickle.loads(blob)
 
 
 def commit(con: sqlite3.Connection, blob: bytes) -> int | None:
-    """One transaction: raw lines, their rows, events, session ends. The first raw line id."""
-    raws, groups, events, ends = unpack_batch(blob)
+    """One transaction: raw lines, their rows, events, session ends, any last statements. The
+    first raw line id."""
+    raws, groups, events, ends, *last = unpack_batch(blob)
     con.execute("BEGIN IMMEDIATE")
     try:
         first = None
@@ -83,6 +85,8 @@ def commit(con: sqlite3.Connection, blob: bytes) -> int | None:
             con.executemany(EVENT_SQL, events)
         if ends:
             con.executemany(END_SQL, ends)
+        for sql, parameters in last[0] if last else ():
+            con.execute(sql, parameters)
         con.execute("COMMIT")
         return first
     except BaseException:

@@ -40,7 +40,7 @@ from recorder.client.speedups import speedup
 from recorder.store import schema, sqlite_bulk
 from recorder.store.sqlite_bulk import datetime_text, json_text
 
-__all__ = ["SQLiteProcess", "pack_batch", "ChildLost"]
+__all__ = ["SQLiteProcess", "pack_batch", "dump_wire", "ChildLost"]
 
 #: longest wait for the thread writing to the child to start (see SQLiteProcess._send)
 HANDOVER_WAIT = 0.01
@@ -154,11 +154,16 @@ def pack_batch(items: Iterable[Any]) -> tuple[bytes, int, int]:
     wire = (raws, [(sqlite_bulk.wire_sql(table, columns if "raw_line_id" in columns
                                          else (*columns, "raw_line_id")), group)
                    for (table, columns), group in groups.items()], events, ends)
+    return dump_wire(wire), len(raws), rows
+
+
+def dump_wire(wire: tuple) -> bytes:
+    """A message for the child: orjson, or pickle for what JSON cannot hold (lone surrogates,
+    integers past 64 bits)."""
     try:
-        blob = orjson.dumps(wire)
+        return orjson.dumps(wire)
     except TypeError:
-        blob = pickle.dumps(wire, protocol=pickle.HIGHEST_PROTOCOL)
-    return blob, len(raws), rows
+        return pickle.dumps(wire, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class SQLiteProcess:
