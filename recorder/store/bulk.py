@@ -70,7 +70,11 @@ async def _copy_rows(conn: AsyncConnection, name: str, rows: list[dict]) -> None
     await driver.copy_records_to_table(stage, columns=list(names), records=records)
     keys = schema.CONFLICT_KEYS.get(name)
     conflict = f" ON CONFLICT ({', '.join(keys)}) DO NOTHING" if keys else ""
-    await conn.execute(text(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {stage}{conflict}"))
+    # In raw-line order, said explicitly: a heap's scan order is not its insertion order once
+    # a rolled-back COPY left dead rows in the staging table (a batch split over bad data),
+    # and then the second copy of a duplicated message could win over the first.
+    await conn.execute(text(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {stage} "
+                            f"ORDER BY raw_line_id{conflict}"))
 
 
 def _uniform(name: str, rows: list[dict]) -> list[dict]:
