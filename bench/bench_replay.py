@@ -82,10 +82,9 @@ async def insert_ceiling(url: str, batch_size: int = 5000) -> float:
     again. No rebuild, however its projection is spread over processes, can beat this with one
     SQLite writer on this machine."""
     from recorder.rebuild import _commit_batch, _secondary_indexes, _start, project_batch
-    from recorder.store.db import make_engine
+    from recorder.store.db import make_engine, sqlite_file
     from recorder.store.rawlog import read_raw_lines
     from recorder.store.sqlite_proc import SQLiteProcess
-    from recorder.store.writer import Writer
 
     engine = make_engine(url)
     try:
@@ -95,7 +94,7 @@ async def insert_ceiling(url: str, batch_size: int = 5000) -> float:
         started = time.perf_counter()
         await _secondary_indexes(engine, drop=True)
         await _start(engine, True)
-        child = SQLiteProcess(Writer._sqlite_file(engine))
+        child = SQLiteProcess(sqlite_file(engine))
         await child.start()
         try:
             for batch in projected:

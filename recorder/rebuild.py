@@ -39,11 +39,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from recorder.gctune import tune_gc
 from recorder.store.rawlog import read_raw_lines
 from recorder.store import schema, sqlite_bulk
-from recorder.store.db import make_engine, upgrade_to_head
+from recorder.store.db import make_engine, sqlite_file, upgrade_to_head
 from recorder.store.projections import project_line
 from recorder.store.bulk import insert_groups
 from recorder.store.sqlite_proc import SQLiteProcess, dump_wire
-from recorder.store.writer import Writer
 
 __all__ = ["rebuild", "RebuildStats", "STATE", "TARGET", "auto_workers", "project_batch"]
 
@@ -107,7 +106,7 @@ async def _rebuild(engine: AsyncEngine, from_scratch: bool, batch_size: int,
     workers = workers if total - done > 2 * batch_size else 0  # not worth a process
     # on a SQLite file the batches are committed by the recorder's SQLite writer process:
     # the database on a core of its own, no driver thread waiting for this one's GIL
-    path = Writer._sqlite_file(engine)
+    path = sqlite_file(engine)
     child = SQLiteProcess(path) if path is not None else None
     if child is not None:
         await child.start()

@@ -91,13 +91,24 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+def _is_file(path: str | os.PathLike | None) -> bool:
+    """A SQLite database path that names a file (not in memory, not a ``file:`` URI)."""
+    return bool(path) and str(path) != ":memory:" and not str(path).startswith("file:")
+
+
+def sqlite_file(engine: AsyncEngine) -> str | None:
+    """The file of a SQLite engine (None: another database, or SQLite in memory)."""
+    path = engine.url.database
+    return path if engine.dialect.name == "sqlite" and _is_file(path) else None
+
+
 def create_private_file(path: str | os.PathLike | None) -> None:
     """Create ``path`` empty and readable by its owner only (0600) if it does not exist yet.
 
     SQLite gives its ``-wal`` and ``-shm`` files the permissions of the database file, so the
     whole archive stays owner-only. An existing file keeps the permissions its owner chose.
     """
-    if not path or str(path) == ":memory:" or str(path).startswith("file:"):
+    if not _is_file(path):
         return
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

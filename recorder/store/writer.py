@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from recorder.store import schema, sqlite_bulk
 from recorder.store.bulk import escape_text, insert_groups
+from recorder.store.db import sqlite_file
 from recorder.store.records import (  # noqa: F401 (RawRecord & co. are imported from here too)
     ConnectionEvent, Item, RawRecord, SessionEnd, decode_item, encode_item, load_doc,
 )
@@ -119,7 +120,7 @@ class Writer:
                  max_pause: float = PAUSE_MAX) -> None:
         self._engine = engine
         self._proc: SQLiteProcess | None = None
-        self._want_process = process and self._sqlite_file(engine) is not None
+        self._want_process = process and sqlite_file(engine) is not None
         self._dialect = engine.dialect.name
         self._max_lines, self._max_delay, self._max_queue = max_batch_lines, max_batch_delay, max_queue
         self._clock, self._retry_initial, self._retry_max = clock, retry_initial, retry_max
@@ -174,7 +175,7 @@ class Writer:
                                 sync_interval=self._max_delay, clock=self._clock, decode=load_doc)
             self._submitted += self._spool.pending
         if self._want_process and self._proc is None:
-            self._proc = SQLiteProcess(self._sqlite_file(self._engine))  # type: ignore[arg-type]
+            self._proc = SQLiteProcess(sqlite_file(self._engine))  # type: ignore[arg-type]
             try:
                 await self._proc.start()
             except Exception as exc:  # no child process here: commit in this one
@@ -182,16 +183,6 @@ class Writer:
                 await self._proc.close(final=True)
                 self._proc = None
         self._task = asyncio.create_task(self._run(), name="recorder-writer")
-
-    @staticmethod
-    def _sqlite_file(engine: AsyncEngine) -> str | None:
-        """The file of a SQLite engine (None: another database, or SQLite in memory)."""
-        if engine.dialect.name != "sqlite":
-            return None
-        path = engine.url.database
-        if not path or path == ":memory:" or path.startswith("file:"):
-            return None
-        return path
 
     def submit(self, record: RawRecord) -> None:
         """Queue one raw line (and its rows). Never blocks, never drops."""
